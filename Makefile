@@ -1,11 +1,16 @@
 # Two commands on a fresh machine: `make lab` and `make test`.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
 LAB_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+NBVAL     := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+# Same results on every machine: UTC clock display, fixed hash seed, non-interactive plots.
+export TZ := UTC
+export PYTHONHASHSEED := 0
 
 .PHONY: lab test setup notebooks starters check-challenge bench clean
 
@@ -21,13 +26,26 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests $(if $(NOTEBOOKS),$(NBVAL) $(NOTEBOOKS))
+
+# Re-execute the complete notebooks in place (deterministic; twice in a row gives no diff).
+notebooks: $(STAMP)
+	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/python tools/execute_notebooks.py
+
+# Regenerate the learner's notebooks in starters/ from the complete ones.
+starters: $(STAMP)
+	$(BIN)/python tools/make_starters.py
+
+# The optional challenge: run the checker on starters/priority_queue.py.
+check-challenge: $(STAMP)
+	$(BIN)/desk check priority_queue
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_triage.py
+	$(BIN)/python benchmarks/bench_correlate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
