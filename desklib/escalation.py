@@ -1,0 +1,202 @@
+"""Escalation: a ticket that misses its SLA moves up a tier.
+
+The path comes from the policy file (``L1 -> L2 -> L3 -> IC``). The rule:
+
+1. **When** — the instant a target is missed (its ``breached`` event), the ticket
+   moves one step up the path and an ``escalated`` event is logged at that same
+   instant. Not later, when someone happens to look: the log is exact.
+2. **New targets** — on the new tier, every metric that is still open gets a clock
+   that starts at the escalation instant and counts on the *new tier's* calendar:
+
+   * the metric that was missed gets the severity's **full target again** (the new
+     tier's own promise: a SEV3 with no reply after 4 business hours on L1 now
+     has 4 wall-clock hours on L2 to reply);
+   * a metric that was not missed **keeps the share it has left** (a resolution
+     clock that used 25% of its target on L1 continues with 75% on L2). Moving up
+     never grants more time for what was not late.
+
+   Metrics that already stopped (replied, solved) stay as they were.
+3. **Again** — each later miss moves one more step. At the last tier (IC) misses
+   are still logged as ``breached``, but there is nowhere left to go.
+4. **Solved tickets don't escalate**: once solved, every clock has stopped, so no
+   target can be missed any more. (A ticket may have been escalated earlier in
+   its life, before it was solved; the log keeps that history.)
+
+:func:`escalate` is a pure function of ``(state, policy, now)``, and it is
+*idempotent*: escalating again at the same ``now`` changes nothing, and
+escalating at 12:00 then at 16:00 gives exactly what escalating once at 16:00
+gives.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from fractions import Fraction
+from typing import Iterable, Mapping
+
+from .records import Ticket
+from .routing import METRICS, Policy, route, severity_map, targets
+from .sla import Event, MetricClock, SlaStatus, as_utc, event_key
+
+__all__ = ["TicketState", "next_tier", "open_state", "open_states", "escalate", "escalate_all",
+           "escalate_tickets", "escalation_frame", "state_events_frame"]
+
+
+@dataclass(frozen=True)
+class TicketState:
+    """Where one ticket is in its SLA life, as of ``as_of``.
+
+    ``tier`` and ``step`` say where it sits now (step 0 = the routed tier);
+    ``since`` is when it arrived there. ``carried`` holds the metrics still open
+    when it arrived, with the share of their target already used. ``sla`` is each
+    metric's status and ``events`` the full audit log, both as of ``as_of``.
+    """
+    ticket: Ticket
+    severity: str
+    tier: str
+    since: datetime
+    step: int = 0
+    carried: Mapping[str, Fraction] = field(default_factory=lambda: {m: Fraction(0) for m in METRICS})
+    sla: Mapping[str, SlaStatus] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+    history: tuple[Event, ...] = ()      # the closed part of the log: tiers already left
+    as_of: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        return self.ticket.id
+
+    @property
+    def escalations(self) -> int:
+        return self.step
+
+
+def next_tier(tier: str, policy: Policy) -> str | None:
+    """The tier above ``tier`` on the escalation path, or ``None`` at the top."""
+    path = policy.escalation_path
+    if tier not in path:
+        raise ValueError(f"tier {tier!r} is not on the escalation path {' -> '.join(path)}")
+    i = path.index(tier)
+    return path[i + 1] if i + 1 < len(path) else None
+
+
+def open_state(ticket: Ticket, severity: str, policy: Policy) -> TicketState:
+    """A ticket just routed: on its severity's tier since creation, nothing measured yet."""
+    return TicketState(ticket, severity, route(severity, policy), ticket.created_at)
+
+
+def open_states(tickets: Iterable[Ticket], severities, policy: Policy) -> list[TicketState]:
+    """:func:`open_state` for every ticket, sorted by ticket id."""
+    sev = severity_map(severities)
+    tickets = list(tickets)
+    missing = sorted(t.id for t in tickets if t.id not in sev)
+    if missing:
+        raise ValueError(f"no severity for tickets {missing}")
+    return sorted((open_state(t, sev[t.id], policy) for t in tickets), key=lambda s: s.id)
+
+
+def _clocks(state: TicketState, policy: Policy, now: datetime) -> dict[str, MetricClock]:
+    t = targets(state.severity, state.tier, policy)
+    return {m: MetricClock(state.ticket, m, t, policy.warning_levels, now, state.since, used, state.step)
+            for m, used in state.carried.items()}
+
+
+def escalate(state: TicketState, policy: Policy, now: datetime) -> TicketState:
+    """The ticket's state at ``now``: every target missed by then has moved it up a tier.
+
+    Works through the misses in time order: find the earliest miss on the
+    current tier, close that tier's log at that instant, move up, re-measure on
+    the new tier, repeat. ``now`` must not be earlier than the state's ``as_of``.
+    """
+    now = as_utc(now, "now")
+    if state.as_of is not None and now < state.as_of:
+        raise ValueError(f"ticket {state.id!r} was escalated as of {state.as_of:%Y-%m-%d %H:%M}; "
+                         f"cannot go back to {now:%Y-%m-%d %H:%M}")
+    if state.ticket.created_at > now:                  # not created yet: nothing to measure
+        return replace(state, as_of=now)
+
+    while True:
+        clocks = _clocks(state, policy, now)
+        misses = [c.due for c in clocks.values() if c.fires(c.due)]
+        up = next_tier(state.tier, policy)
+        if not misses or up is None:
+            break
+        at = min(misses)
+        missed = [m for m, c in clocks.items() if c.due == at]
+        closed = tuple(e for c in clocks.values() for e in c.events() if e.at <= at)
+        moved = Event(state.id, missed[0], "escalated", at, f"{state.tier} -> {up}: "
+                      f"{' and '.join(m.replace('_', ' ') for m in missed)} target missed",
+                      state.tier, state.step)
+        still_open = {m: (Fraction(0) if m in missed else c.share_at(at))
+                      for m, c in clocks.items() if c.running_at(at)}
+        finished = {m: c.status() for m, c in clocks.items() if m not in still_open}
+        state = replace(state, tier=up, since=at, step=state.step + 1, carried=still_open,
+                        sla={**state.sla, **finished}, history=state.history + closed + (moved,))
+
+    current = {m: c.status() for m, c in clocks.items()}
+    sla = {m: ({**state.sla, **current})[m] for m in METRICS if m in state.sla or m in current}
+    log = tuple(sorted(state.history + tuple(e for c in clocks.values() for e in c.events()), key=event_key))
+    return replace(state, sla=sla, events=log, as_of=now)
+
+
+def escalate_all(states: Iterable[TicketState], policy: Policy, now: datetime) -> list[TicketState]:
+    """:func:`escalate` every ticket; the result holds each ticket exactly once, sorted by id.
+
+    Two states for one ticket are a bug upstream, so they raise instead of one
+    silently winning.
+    """
+    states = list(states)
+    ids = [s.id for s in states]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"tickets {dupes} appear more than once")
+    return sorted((escalate(s, policy, now) for s in states), key=lambda s: s.id)
+
+
+def escalate_tickets(tickets: Iterable[Ticket], severities, policy: Policy, now: datetime) -> list[TicketState]:
+    """Route every ticket and escalate it up to ``now``: the desk's escalation run in one call."""
+    return escalate_all(open_states(tickets, severities, policy), policy, now)
+
+
+# ---------------------------------------------------------------------------
+# Frames for the notebook
+# ---------------------------------------------------------------------------
+
+def escalation_frame(states: Iterable[TicketState]):
+    """One row per ticket: where it started, where it is, and when things happened.
+
+    Columns: ``ticket_id, severity, created_at, routed_tier, tier, escalations,
+    path, warning_50, warning_75, breached, escalated, resolved_at`` — each time
+    column holds the *first* such event (any metric), ``NaT`` if none, and
+    ``escalated_times`` lists every escalation instant. Ready for a timeline plot.
+    """
+    import pandas as pd
+    states = sorted(states, key=lambda s: s.id)
+    warning_kinds = sorted({e.kind for s in states for e in s.events if e.kind.startswith("warning_")},
+                           key=lambda k: float(k.removeprefix("warning_")))
+    rows = []
+    for s in states:
+        first = {}
+        for e in s.events:
+            first.setdefault(e.kind, e.at)
+        escalations = [e for e in s.events if e.kind == "escalated"]
+        tiers = [e.tier for e in escalations] + [s.tier]
+        resolved = s.ticket.resolved_at
+        rows.append({"ticket_id": s.id, "severity": s.severity, "created_at": s.ticket.created_at,
+                     "routed_tier": tiers[0], "tier": s.tier, "escalations": s.escalations,
+                     "path": " -> ".join(tiers),
+                     **{k: first.get(k) for k in warning_kinds + ["breached", "escalated"]},
+                     "escalated_times": tuple(e.at for e in escalations),
+                     "resolved_at": resolved if resolved is not None and s.as_of and resolved <= s.as_of else None})
+    frame = pd.DataFrame(rows, columns=["ticket_id", "severity", "created_at", "routed_tier", "tier",
+                                        "escalations", "path", *warning_kinds, "breached", "escalated",
+                                        "escalated_times", "resolved_at"])
+    for col in ["created_at", *warning_kinds, "breached", "escalated", "resolved_at"]:
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    return frame
+
+
+def state_events_frame(states: Iterable[TicketState]):
+    """Every ticket's audit log in one DataFrame (one row per event), in time order."""
+    from .sla import events_frame
+    return events_frame(e for s in states for e in s.events)

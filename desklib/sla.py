@@ -1,0 +1,415 @@
+"""The SLA clock: when is a ticket due, how much of its time is used, what happened when.
+
+Each ticket has two clocks, one per *metric*: ``first_response`` (a human replies)
+and ``resolution`` (the ticket is solved). A clock
+
+* **starts** when the ticket is created, or at the tier's next opening if the tier
+  is closed then (a SEV3 created on Saturday starts counting on Monday at 08:00);
+* **counts calendar time**: wall-clock time on a 24x7 tier, open hours only on a
+  business-hours tier (see :func:`clock_time`);
+* **pauses** the resolution clock while the ticket is ``pending`` (waiting on the
+  customer). The ticket record keeps no status history, so the lesson's convention
+  is: a pending ticket has been paused since its first response (the reply that
+  asked the customer something) until ``now``;
+* **stops** at the first response / the resolution. Stopping on or before the due
+  time is *fulfilled* (``met=True``); after it, the metric stays *breached*
+  (``met=False``).
+
+Due times are exact timestamps computed once (:func:`due_at`), not found by
+polling the clock minute by minute. Business hours use pandas'
+``CustomBusinessHour`` offset, the calendar arithmetic pandas already maintains.
+
+Nothing here reads the wall clock: every function takes ``now``. A record that
+carries a later timestamp than ``now`` (a reply at 16:20 when ``now`` is 16:00) is
+treated as not having happened yet, so you can replay the day at any instant.
+
+Two views of the same clock:
+
+* :func:`sla_state` — where each metric stands at ``now`` (:class:`SlaStatus`);
+* :func:`sla_events` — the audit log, like a help desk's SLA metric events:
+  ``sla_applied``, ``warning_50``, ``warning_75``, ``breached``, ``fulfilled``
+  (``escalated`` events are added by :mod:`desklib.escalation`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
+from functools import cached_property, lru_cache
+from typing import Iterable
+
+from .records import Ticket
+from .routing import METRICS, Calendar, Policy, Targets, route, severity_map, targets
+
+__all__ = ["SlaStatus", "Event", "MetricClock", "EVENT_KINDS", "STATES", "as_utc",
+           "clock_start", "due_at", "clock_time", "sla_state", "sla_events", "sla_frame",
+           "event_key", "events_frame"]
+
+#: Event kinds, in the order they are listed when several happen at one instant.
+#: (Warning kinds follow the policy's levels; 0.5 -> ``warning_50``.)
+EVENT_KINDS = ("sla_applied", "warning_50", "warning_75", "breached", "escalated", "fulfilled")
+#: The states a metric can be in.
+STATES = ("ok", "warning_50", "warning_75", "breached", "fulfilled")
+
+_US = timedelta(microseconds=1)
+
+
+# ---------------------------------------------------------------------------
+# Calendar arithmetic
+# ---------------------------------------------------------------------------
+
+def as_utc(ts: datetime, name: str = "timestamp") -> datetime:
+    """``ts`` as a UTC datetime; naive timestamps are refused (no guessing a zone)."""
+    if ts.tzinfo is None or ts.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (UTC), got {ts!r}")
+    if hasattr(ts, "to_pydatetime"):  # a pandas Timestamp
+        ts = ts.to_pydatetime()
+    return ts.astimezone(timezone.utc)
+
+
+@lru_cache(maxsize=None)
+def _business_hour(calendar: Calendar):
+    """The pandas offset that steps through ``calendar``'s open hours."""
+    import pandas as pd
+    return pd.offsets.CustomBusinessHour(start=f"{calendar.start:%H:%M}", end=f"{calendar.end:%H:%M}",
+                                         weekmask=" ".join(calendar.days), holidays=list(calendar.holidays))
+
+
+def _local(ts: datetime, calendar: Calendar):
+    import pandas as pd
+    return pd.Timestamp(ts).tz_convert(calendar.timezone)
+
+
+def _back_to_utc(ts) -> datetime:
+    return ts.tz_convert("UTC").to_pydatetime()
+
+
+def clock_start(start: datetime, calendar: Calendar) -> datetime:
+    """The first instant at or after ``start`` when the calendar's clock runs."""
+    start = as_utc(start, "start")
+    if calendar.is_24x7:
+        return start
+    return _back_to_utc(_business_hour(calendar).rollforward(_local(start, calendar)))
+
+
+def due_at(start: datetime, duration: timedelta, calendar: Calendar) -> datetime:
+    """The exact instant at which ``duration`` of calendar time has passed since ``start``.
+
+    24x7: ``start + duration``. Business hours: pandas' ``CustomBusinessHour``
+    does the arithmetic. It steps whole hours, so the sub-hour rest is added by
+    hand and, if that runs past closing time, carried over to the next opening.
+
+    >>> from datetime import datetime, timedelta, timezone
+    >>> from desklib.routing import load_policy
+    >>> l1 = load_policy().tiers["L1"].calendar          # Mon-Fri 08:00-18:00 UTC
+    >>> friday = datetime(2026, 3, 6, 17, 30, tzinfo=timezone.utc)
+    >>> due_at(friday, timedelta(hours=4), l1)           # 30 min Friday + 3.5 h Monday
+    datetime.datetime(2026, 3, 9, 11, 30, tzinfo=datetime.timezone.utc)
+
+    When a target runs out exactly at closing time the due time is that closing
+    time (Monday 18:00), not the next morning's opening, although no business
+    time separates the two: a due time is the *earliest* instant the time is up.
+    """
+    start = as_utc(start, "start")
+    if duration < timedelta(0):
+        raise ValueError(f"duration must not be negative, got {duration}")
+    if calendar.is_24x7:
+        return start + duration
+    hour = _business_hour(calendar)
+    t = hour.rollforward(_local(start, calendar))        # the clock starts at the next opening
+    whole_hours, rest = divmod(duration, timedelta(hours=1))
+    if whole_hours:
+        t = t + hour * whole_hours
+    if rest:
+        t = t + rest
+        if not hour.is_on_offset(t):                     # ran past closing: carry the overshoot
+            t = hour.rollforward(t) + (t - hour.rollback(t))
+    elif whole_hours and not hour.is_on_offset(t - _US):  # pandas lands on the next opening;
+        t = hour.rollback(t - _US)                       # the earliest such instant is the closing
+    return _back_to_utc(t)
+
+
+def clock_time(start: datetime, end: datetime, calendar: Calendar) -> timedelta:
+    """How much calendar time passes between ``start`` and ``end`` (zero if ``end <= start``).
+
+    For business hours this adds up, for each open day (pandas'
+    ``CustomBusinessDay`` knows which days those are), the overlap of that day's
+    opening hours with ``[start, end]``. It is the inverse of :func:`due_at`:
+    ``clock_time(s, due_at(s, d, cal), cal) == d``.
+    """
+    import pandas as pd
+    from zoneinfo import ZoneInfo
+    start, end = as_utc(start, "start"), as_utc(end, "end")
+    if end <= start:
+        return timedelta(0)
+    if calendar.is_24x7:
+        return end - start
+    tz = ZoneInfo(calendar.timezone)
+    days = pd.date_range(start.astimezone(tz).date(), end.astimezone(tz).date(),
+                         freq=pd.offsets.CustomBusinessDay(weekmask=" ".join(calendar.days),
+                                                           holidays=list(calendar.holidays)))
+    total = timedelta(0)
+    for day in days:
+        opens = datetime.combine(day.date(), calendar.start, tzinfo=tz).astimezone(timezone.utc)
+        closes = datetime.combine(day.date(), calendar.end, tzinfo=tz).astimezone(timezone.utc)
+        overlap = min(end, closes) - max(start, opens)
+        if overlap > timedelta(0):
+            total += overlap
+    return total
+
+
+def _scale(duration: timedelta, share: Fraction) -> timedelta:
+    """``duration * share``, exact to the microsecond."""
+    return timedelta(microseconds=round(share * (duration // _US)))
+
+
+def _fmt(td: timedelta) -> str:
+    """``timedelta(hours=1, minutes=5)`` -> ``"1h05m"``."""
+    minutes = round(td.total_seconds() / 60)
+    hours, minutes = divmod(abs(minutes), 60)
+    sign = "-" if td < timedelta(0) else ""
+    return f"{sign}{hours}h{minutes:02d}m" if hours else f"{sign}{minutes}m"
+
+
+# ---------------------------------------------------------------------------
+# Records
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SlaStatus:
+    """Where one metric of one ticket stands at ``now``."""
+    ticket_id: str
+    metric: str                 # first_response | resolution
+    tier: str
+    target: timedelta           # the full target on this tier
+    started: datetime           # when the clock (on this tier) started counting
+    due_at: datetime            # exact due time (for a paused clock: if it resumed at `now`)
+    elapsed: float              # share of the target used: 0.5 = half, 1.0 = due
+    state: str                  # ok | warning_50 | warning_75 | breached | fulfilled
+    met: bool | None = None     # True/False once the metric stopped, None while running
+    paused: bool = False
+    stopped_at: datetime | None = None
+    step: int = 0               # escalation step (0 = the tier the ticket was routed to)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of a ticket's SLA audit log."""
+    ticket_id: str
+    metric: str
+    kind: str                   # sla_applied | warning_50 | warning_75 | breached | escalated | fulfilled
+    at: datetime
+    detail: str = ""
+    tier: str = ""
+    step: int = 0
+
+
+def _kind_rank(kind: str) -> tuple[int, float]:
+    if kind.startswith("warning_"):
+        return (1, float(kind.removeprefix("warning_")))
+    return ({"sla_applied": 0, "breached": 2, "escalated": 3, "fulfilled": 4}[kind], 0.0)
+
+
+def event_key(event: Event) -> tuple:
+    """Sort key of the log: by time, then by what caused what at one instant.
+
+    At an escalation instant the old tier's ``breached`` and ``escalated`` come
+    before the new tier's ``sla_applied`` (higher ``step``).
+    """
+    return (event.at, event.ticket_id, event.step, _kind_rank(event.kind), METRICS.index(event.metric))
+
+
+# ---------------------------------------------------------------------------
+# One metric's clock
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MetricClock:
+    """The clock of one metric of one ticket on one tier, as seen at ``now``.
+
+    ``start`` is when the ticket arrived on the tier (creation, or an escalation);
+    ``used`` is the share of the target already used on earlier tiers (0 for a
+    fresh target). :func:`sla_state` and :func:`sla_events` use a fresh clock on
+    the routed tier; :mod:`desklib.escalation` chains clocks across tiers.
+    """
+    ticket: Ticket
+    metric: str
+    targets: Targets
+    levels: tuple[float, ...]
+    now: datetime
+    start: datetime
+    used: Fraction = Fraction(0)
+    step: int = 0
+
+    @property
+    def target(self) -> timedelta:
+        return self.targets.for_metric(self.metric)
+
+    @property
+    def calendar(self) -> Calendar:
+        return self.targets.calendar
+
+    @cached_property
+    def started(self) -> datetime:
+        return clock_start(self.start, self.calendar)
+
+    @cached_property
+    def stop(self) -> datetime | None:
+        """When the metric stopped, if it has by ``now``.
+
+        A resolution also answers the customer, so it stops the first-response
+        clock too. A stamp before ``start`` (clock skew) counts as at ``start``.
+        """
+        t = self.ticket
+        stamps = [t.resolved_at] + ([t.first_response_at] if self.metric == "first_response" else [])
+        known = [s for s in stamps if s is not None and s <= self.now]
+        return max(min(known), self.start) if known else None
+
+    @cached_property
+    def pause(self) -> datetime | None:
+        """When the resolution clock paused (a pending ticket), else ``None``."""
+        t = self.ticket
+        if (self.metric == "resolution" and t.status == "pending" and self.stop is None
+                and t.first_response_at is not None and t.first_response_at <= self.now):
+            return max(t.first_response_at, self.start)
+        return None
+
+    def ran(self, until: datetime) -> timedelta:
+        """Calendar time the clock ran on this tier up to ``until``."""
+        ends = [until] + [x for x in (self.pause, self.stop) if x is not None]
+        return clock_time(self.start, min(ends), self.calendar)
+
+    def share_at(self, at: datetime) -> Fraction:
+        """Share of the target used at ``at`` (including earlier tiers)."""
+        return self.used + Fraction(self.ran(at) // _US, self.target // _US)
+
+    def reach(self, level: float) -> datetime | None:
+        """The instant the clock reaches ``level`` of the target (``None`` if it did on an earlier tier).
+
+        If the clock is paused before then, it resumes at ``now`` with what is left.
+        """
+        need = Fraction(str(level)) - self.used
+        if need <= 0:
+            return None
+        need_time = _scale(self.target, need)
+        at = due_at(self.start, need_time, self.calendar)
+        if self.pause is None or at <= self.pause:
+            return at
+        return due_at(self.now, need_time - clock_time(self.start, self.pause, self.calendar), self.calendar)
+
+    @cached_property
+    def due(self) -> datetime:
+        return self.reach(1.0)
+
+    def running_at(self, at: datetime) -> bool:
+        """Is the clock still going at ``at`` (not yet stopped)?"""
+        return self.stop is None or at < self.stop
+
+    def fires(self, at: datetime | None) -> bool:
+        """Does a threshold at ``at`` happen (by ``now``, while the clock runs)?"""
+        return at is not None and at <= self.now and self.running_at(at)
+
+    def status(self) -> SlaStatus:
+        if self.stop is not None:
+            met = self.stop <= self.due
+            state, share = ("fulfilled" if met else "breached"), self.share_at(self.stop)
+        else:
+            met, share = None, self.share_at(self.now)
+            state = "breached" if self.due <= self.now else "ok"
+            if state == "ok":
+                for level in self.levels:
+                    if self.fires(self.reach(level)):
+                        state = f"warning_{round(level * 100)}"
+        return SlaStatus(self.ticket.id, self.metric, self.targets.tier, self.target, self.started,
+                         self.due, float(share), state, met, self.pause is not None, self.stop, self.step)
+
+    def events(self) -> list[Event]:
+        """This clock's audit events that happened by ``now``."""
+        def event(kind, at, detail):
+            return Event(self.ticket.id, self.metric, kind, at, detail, self.targets.tier, self.step)
+
+        if self.start > self.now:
+            return []
+        budget = _scale(self.target, 1 - self.used)
+        left = "" if self.used == 0 else f" ({_fmt(budget)} left)"
+        out = [event("sla_applied", self.start,
+                     f"{self.metric} target {_fmt(self.target)}{left} on {self.targets.tier} "
+                     f"({self.calendar.describe()}); clock starts {self.started:%a %H:%M}, "
+                     f"due {due_at(self.start, budget, self.calendar):%a %H:%M}")]
+        for level in self.levels:
+            at = self.reach(level)
+            if self.fires(at):
+                out.append(event(f"warning_{round(level * 100)}", at, f"{level:.0%} of {_fmt(self.target)} used"))
+        if self.fires(self.due):
+            out.append(event("breached", self.due, f"no {self.metric.replace('_', ' ')} within {_fmt(self.target)}"))
+        if self.stop is not None:
+            late = self.stop - self.due
+            out.append(event("fulfilled", self.stop,
+                             f"met, {_fmt(-late)} to spare" if late <= timedelta(0) else f"late by {_fmt(late)}"))
+        return out
+
+
+# ---------------------------------------------------------------------------
+# The ticket-level views
+# ---------------------------------------------------------------------------
+
+def _clocks(ticket: Ticket, severity: str, policy: Policy, now: datetime,
+            tier: str | None) -> list[MetricClock]:
+    now = as_utc(now, "now")
+    t = targets(severity, tier or route(severity, policy), policy)
+    return [MetricClock(ticket, m, t, policy.warning_levels, now, ticket.created_at) for m in METRICS]
+
+
+def sla_state(ticket: Ticket, severity: str, policy: Policy, now: datetime,
+              tier: str | None = None) -> dict[str, SlaStatus]:
+    """Each metric's :class:`SlaStatus` at ``now``, on the routed tier (or ``tier``).
+
+    ``{"first_response": SlaStatus(...), "resolution": SlaStatus(...)}``. This is
+    the promise made at creation; :mod:`desklib.escalation` follows the ticket
+    when it moves up a tier.
+    """
+    if ticket.created_at > as_utc(now, "now"):
+        raise ValueError(f"ticket {ticket.id!r} is created at {ticket.created_at:%Y-%m-%d %H:%M}, after now")
+    return {c.metric: c.status() for c in _clocks(ticket, severity, policy, now, tier)}
+
+
+def sla_events(ticket: Ticket, severity: str, policy: Policy, now: datetime,
+               tier: str | None = None) -> list[Event]:
+    """The ticket's SLA audit log up to ``now`` on its routed tier, sorted by :func:`event_key`."""
+    return sorted((e for c in _clocks(ticket, severity, policy, now, tier) for e in c.events()), key=event_key)
+
+
+def sla_frame(tickets: Iterable[Ticket], severities, policy: Policy, now: datetime):
+    """One row per ticket x metric at ``now``, for the notebook (tickets created after ``now`` are left out).
+
+    ``severities`` is ``{id: "SEV3"}`` or the triage output (see
+    :func:`desklib.routing.severity_map`).
+    """
+    import pandas as pd
+    sev = severity_map(severities)
+    now = as_utc(now, "now")
+    rows = []
+    for ticket in sorted(tickets, key=lambda t: t.id):
+        if ticket.created_at > now:
+            continue
+        for status in sla_state(ticket, sev[ticket.id], policy, now).values():
+            rows.append({"ticket_id": ticket.id, "severity": sev[ticket.id], "tier": status.tier,
+                         "metric": status.metric, "created_at": ticket.created_at,
+                         "started": status.started, "target": status.target, "due_at": status.due_at,
+                         "stopped_at": status.stopped_at, "elapsed": status.elapsed,
+                         "state": status.state, "met": status.met, "paused": status.paused})
+    columns = ["ticket_id", "severity", "tier", "metric", "created_at", "started", "target", "due_at",
+               "stopped_at", "elapsed", "state", "met", "paused"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in ("created_at", "started", "due_at", "stopped_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    return frame
+
+
+def events_frame(events: Iterable[Event]):
+    """Events -> DataFrame, one row per event, in log order."""
+    import pandas as pd
+    rows = [e.__dict__ for e in sorted(events, key=event_key)]
+    frame = pd.DataFrame(rows, columns=["ticket_id", "metric", "kind", "at", "detail", "tier", "step"])
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    return frame
