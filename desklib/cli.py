@@ -99,6 +99,65 @@ def _cmd_validate(args) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- triage, run
+
+def _threshold(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"threshold must be a number in [0, 1], got '{text}'") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"threshold must be a number in [0, 1], got '{text}'")
+    return value
+
+
+def _policy_error(exc: Exception) -> InputError:
+    return InputError(f"policy: {exc}")
+
+
+def _cmd_triage(args) -> int:
+    from .gate import default_threshold
+    from .records import load_tickets
+    from .support_desk import triage_and_route, triage_json
+    tickets = load_tickets(Path(args.tickets))
+    try:
+        threshold = default_threshold() if args.threshold is None else args.threshold
+        outcomes = triage_and_route(tickets, threshold=threshold)
+    except (ValueError, OSError) as exc:
+        raise _policy_error(exc) from None
+    if args.json:
+        print(json.dumps(triage_json(outcomes, threshold), ensure_ascii=False))
+        return 0
+    print(f"{'id':<8} {'severity':<8} {'conf':>5}  {'route':<6} {'tier':<4}  reason / rules matched")
+    for o in outcomes:
+        why = o.reason if o.route == "human" else ", ".join(o.matched)
+        print(f"{o.id:<8} {o.severity:<8} {o.confidence:>5.2f}  {o.route:<6} {o.tier or '-':<4}  {why}")
+    auto = sum(o.route == "auto" for o in outcomes)
+    print(f"\n{len(outcomes)} tickets at threshold {threshold:.2f}: {auto} auto, {len(outcomes) - auto} to a human")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from .data import DAY_END, fixture
+    from .records import load_tickets
+    from .support_desk import day_report, run_day
+    tickets = load_tickets(fixture("tickets.jsonl"))
+    day = run_day(tickets, DAY_END, threshold=args.threshold)
+    print(day_report(day, tickets))
+    return 0
+
+
+def _cmd_check(args) -> int:
+    from .challenge import check_priority_queue, format_results
+    path = Path(args.file) if args.file else Path("starters") / "priority_queue.py"
+    try:
+        results = check_priority_queue(path)
+    except FileNotFoundError as exc:
+        raise InputError(f"{exc} (run from the project folder, or pass --file)") from None
+    print(format_results(results))
+    return 0 if all(r.passed for r in results) else 1
+
+
 # ----------------------------------------------------------------------------- entry point
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,6 +171,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=("tickets", "alerts", "topology"), help="default: guessed from the file")
     p.add_argument("--service-label", default="service", help="webhook label naming the service (default: service)")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("triage", help="triage, gate and route tickets (.jsonl or .csv)")
+    p.add_argument("tickets")
+    p.add_argument("--threshold", type=_threshold, default=None,
+                   help="confidence gate in [0, 1] (default: [gate] threshold in fixtures/triage_rules.toml)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_triage)
+
+    p = sub.add_parser("run", help="run the lesson's day on the fixtures and print a short report")
+    p.add_argument("--threshold", type=_threshold, default=None, help="confidence gate in [0, 1]")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("check", help="check the optional challenge (exit 0 when every case passes)")
+    p.add_argument("exercise", choices=("priority_queue",))
+    p.add_argument("--file", help="the file to check (default: starters/priority_queue.py)")
+    p.set_defaults(func=_cmd_check)
     return parser
 
 

@@ -1,0 +1,123 @@
+"""The desk path in a few lines: triage -> gate -> route -> SLA -> escalation.
+
+Each step is its own module; this one only wires them together, so a learner can
+read the whole path here and open the module of the step they are on::
+
+    triaged   = triage_all(tickets, rules)              # triage.py
+    decisions = gate(triaged, threshold)                # gate.py
+    tier      = route(severity, policy)                 # routing.py (auto-routed only)
+    states    = escalate_tickets(auto, sev, policy, now)  # sla.py + escalation.py
+
+Every ticket ends in exactly one outcome: ``auto`` to a tier, or ``human``.
+Tickets in the human queue have no tier yet — a person decides it — so they
+get no SLA clock here.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+from .escalation import TicketState, escalate_tickets
+from .gate import default_threshold, gate
+from .records import Ticket, isoz
+from .routing import Policy, load_policy, route
+from .triage import RuleSet, load_rules, triage_all
+
+__all__ = ["Outcome", "DeskDay", "triage_and_route", "run_day", "triage_json", "day_report"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the desk did with one ticket."""
+    id: str
+    severity: str
+    confidence: float
+    matched: tuple[str, ...]
+    route: str                 # "auto" | "human"
+    tier: str | None           # the routed tier; None for the human queue
+    reason: str
+
+
+@dataclass(frozen=True)
+class DeskDay:
+    """One run of the desk: every ticket's outcome and the auto-routed tickets' SLA state at ``now``."""
+    threshold: float
+    now: datetime
+    outcomes: tuple[Outcome, ...]          # input order
+    states: tuple[TicketState, ...]        # auto-routed tickets, escalated up to `now`, by id
+
+    @property
+    def human_queue(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.route == "human"]
+
+    @property
+    def escalated(self) -> list[TicketState]:
+        return [s for s in self.states if s.escalations]
+
+
+def triage_and_route(tickets: Iterable[Ticket], rules: RuleSet | None = None, policy: Policy | None = None,
+                     threshold: float | None = None) -> list[Outcome]:
+    """Triage, gate and route every ticket; one :class:`Outcome` each, in input order."""
+    rules = rules or load_rules()
+    policy = policy or load_policy()
+    threshold = default_threshold() if threshold is None else threshold
+    triaged = triage_all(tickets, rules)
+    outcomes = []
+    for t, d in zip(triaged, gate(triaged, threshold)):
+        tier = route(t.severity, policy) if d.route == "auto" else None
+        outcomes.append(Outcome(t.id, t.severity, t.confidence, t.matched, d.route, tier, d.reason))
+    return outcomes
+
+
+def run_day(tickets: Iterable[Ticket], now: datetime, rules: RuleSet | None = None,
+            policy: Policy | None = None, threshold: float | None = None) -> DeskDay:
+    """The whole desk path at ``now``: outcomes, then SLA clocks and escalation for the auto-routed."""
+    tickets = list(tickets)
+    policy = policy or load_policy()
+    threshold = default_threshold() if threshold is None else threshold
+    outcomes = triage_and_route(tickets, rules, policy, threshold)
+    auto = {o.id: o.severity for o in outcomes if o.route == "auto"}
+    states = escalate_tickets([t for t in tickets if t.id in auto], auto, policy, now)
+    return DeskDay(threshold, now, tuple(outcomes), tuple(states))
+
+
+def triage_json(outcomes: Iterable[Outcome], threshold: float) -> dict:
+    """The ``desk triage --json`` document (a contract other tools read)."""
+    outcomes = list(outcomes)
+    counts = Counter(o.route for o in outcomes)
+    return {
+        "threshold": threshold,
+        "tickets": [{"id": o.id, "severity": o.severity, "confidence": o.confidence,
+                     "matched": list(o.matched), "route": o.route, "tier": o.tier, "reason": o.reason}
+                    for o in outcomes],
+        "summary": {"total": len(outcomes), "auto": counts["auto"], "human": counts["human"]},
+    }
+
+
+def _one_line(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def day_report(day: DeskDay, tickets: Iterable[Ticket]) -> str:
+    """A short readable report of a desk run: tiers, the human queue, the escalations."""
+    by_id = {t.id: t for t in tickets}
+    lines = [f"Support desk at {isoz(day.now)} (gate threshold {day.threshold:.2f})", ""]
+    tiers = Counter(o.tier for o in day.outcomes if o.tier)
+    total = len(day.outcomes)
+    lines.append(f"{total} tickets: {total - len(day.human_queue)} routed automatically, "
+                 f"{len(day.human_queue)} to a human")
+    lines.append("  per tier: " + ", ".join(f"{tier} {tiers[tier]}" for tier in sorted(tiers)))
+    lines += ["", f"Human queue ({len(day.human_queue)}):"]
+    for o in day.human_queue:
+        t = by_id.get(o.id)
+        subject = _one_line(t.subject or t.body) if t else ""
+        lines.append(f"  {o.id:<6} {o.reason:<26} {subject!r}")
+    lines += ["", f"Escalations ({len(day.escalated)} tickets):"]
+    for s in day.escalated:
+        moves = [e for e in s.events if e.kind == "escalated"]
+        path = " -> ".join([e.tier for e in moves] + [s.tier])
+        lines.append(f"  {s.id:<6} {s.severity}  {path:<16} first at {isoz(moves[0].at)}")
+    return "\n".join(lines)
