@@ -10,7 +10,8 @@ from desklib.checks import ExerciseFailed
 
 
 def whole_word(keyword, text):
-    return re.search(rf"\b{re.escape(keyword.lower())}\b", text.lower()) is not None
+    text = " ".join(text.lower().split())
+    return re.search(rf"\b{re.escape(keyword.lower())}\b", text) is not None
 
 
 def gate_route(confidence, threshold, rules_matched):
@@ -74,6 +75,7 @@ def test_empty_starter_fails_with_a_hint(check):
 WRONG = [
     (checks.check_whole_word, lambda k, t: k in t.lower(), "download"),
     (checks.check_whole_word, lambda k, t: k in t, "ignore case"),
+    (checks.check_whole_word, lambda k, t: re.search(rf"\b{re.escape(k)}\b", t.lower()) is not None, "line break"),
     (checks.check_gate_route, lambda c, th, n: "auto" if c > th else "human", ">="),
     (checks.check_gate_route, lambda c, th, n: "auto" if c >= th else "human", "no rule matched"),
     (checks.check_due_business_hours, lambda c, t: c + t, "next morning"),

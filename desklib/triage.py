@@ -1,0 +1,420 @@
+"""Triage: give each ticket a severity and a confidence, and say why.
+
+In production this step is an LLM call that reads the ticket and answers "SEV2,
+confidence 0.8". Here it is a list of keyword rules kept in
+``fixtures/triage_rules.toml``, so every run is offline, instant and identical,
+and every decision can be explained word by word.
+
+How a ticket is scored
+----------------------
+1. **Words.** Subject and body are read together and cut into lower-case words:
+   letters and digits only, apostrophes dropped (``"Can't"`` -> ``cant``), every
+   other character a separator. A keyword or phrase in the rules is cut the same
+   way, so matching is case-insensitive and *whole-word*: ``down`` fires on
+   "site is DOWN!" but never on "download" or "downgrade".
+2. **Keywords.** Reading left to right, at each word the longest keyword that
+   starts there wins ("500 errors" beats "errors"), and its words are used up.
+3. **Scores.** Every *distinct* keyword found adds its rule's ``weight`` to its
+   rule's severity. Shouting "DOWN DOWN DOWN" counts once.
+4. **Severity.** The severity with the highest score wins; a tie goes to the more
+   severe one (over-triage is cheaper than under-triage). No keyword at all gives
+   ``fallback_severity`` (SEV3 in the shipped policy).
+5. **Confidence**, in [0, 1]::
+
+       confidence = base + (1 - base) * share * strength
+       share      = winning score / sum of all scores      does the evidence agree?
+       strength   = winning score / (winning score + half_saturation)
+                                                          how much evidence is there?
+
+   With the shipped policy (``base`` 0.2, ``half_saturation`` 0.4):
+
+   ====================================  =====  ========  ==========
+   evidence                              share  strength  confidence
+   ====================================  =====  ========  ==========
+   none ("asdf qwer")                      -       -        0.20
+   "down" vs "how do i" (conflict)        0.5     0.71      0.49
+   "down" alone                           1.0     0.71      0.77
+   "down" + "503" (agreeing)              1.0     0.83      0.87
+   ====================================  =====  ========  ==========
+
+   So: no evidence < conflicting evidence < the same evidence alone < more
+   agreeing evidence. That ordering is what the confidence gate (gate.py) relies on.
+
+How it is fast: the text is normalised once to its words with a space on each
+side (``b" site down 503 "``; plain ASCII text goes through a byte table, no
+regex), and :func:`load_rules` compiles *all* keywords into one regular
+expression shaped like a trie, so one scan finds every keyword between spaces.
+A regex per rule would scan the text a dozen times. ``benchmarks/bench_triage.py``
+measures it.
+
+The evaluation helpers at the bottom (accuracy, confusion matrix, a majority
+baseline, a reliability table and the expected calibration error) compare
+triage results with ``fixtures/tickets_truth.csv``. They return pandas objects;
+pandas is imported inside them so that importing this module stays fast.
+"""
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+__all__ = [
+    "SEVERITIES", "Rule", "RuleSet", "Triage",
+    "words", "load_rules", "triage", "triage_all", "to_frame",
+    "evaluate", "confusion_matrix", "majority_baseline",
+    "reliability_table", "expected_calibration_error",
+]
+
+#: The four severities, most severe first.
+SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
+_RANK = {sev: i for i, sev in enumerate(SEVERITIES)}
+
+
+# ----------------------------------------------------------------------------- words
+
+# ASCII fast path: one byte table lower-cases A-Z, keeps a-z and 0-9 and turns every
+# other byte into a space; apostrophes are deleted (bytes.translate's second argument).
+_ASCII_TABLE = bytes((c + 32 if 65 <= c <= 90 else c) if chr(c).isalnum() else 32
+                     for c in range(128)) + bytes(128)
+# Any other text: Unicode letters and digits (no underscore) after lower-casing.
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(text: str) -> list[str]:
+    """Cut text into lower-case words of letters and digits; apostrophes are dropped.
+
+    >>> words("Can't log in -- site DOWN (503)!")
+    ['cant', 'log', 'in', 'site', 'down', '503']
+    >>> words("Plattform nicht erreichbar, Fehler 503")
+    ['plattform', 'nicht', 'erreichbar', 'fehler', '503']
+    """
+    return _normalise(text).decode("utf-8").split()
+
+
+def _normalise(text: str) -> bytes:
+    """The words of ``text`` as UTF-8, each with a space before and after.
+
+    ``" can t"`` never appears: apostrophes are gone, so the result looks like
+    ``b" cant log in   site down  503 "``. Searching it for ``b" down "`` is a
+    whole-word search.
+    """
+    if text.isascii():   # the common case: a byte table, several times faster than a regex
+        return b" " + text.encode("ascii").translate(_ASCII_TABLE, b"'") + b" "
+    found = _WORD.findall(text.lower().replace("'", "").replace("\u2019", ""))
+    return f" {' '.join(found)} ".encode("utf-8")
+
+
+# ----------------------------------------------------------------------------- rules
+
+@dataclass(frozen=True)
+class Rule:
+    """One keyword rule from the policy file."""
+    name: str
+    severity: str
+    weight: float
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The policy, compiled by :func:`load_rules`.
+
+    ``pattern`` finds every keyword in a normalised text in one scan, and
+    ``evidence`` says what each find means: ``b"cant log in"`` ->
+    ``("access_one: 'can't log in'", "SEV3", 1.0)`` (explanation, severity, weight).
+    """
+    rules: tuple[Rule, ...]
+    fallback_severity: str = "SEV3"
+    base: float = 0.2
+    half_saturation: float = 1.0
+    pattern: re.Pattern | None = field(default=None, repr=False, compare=False)
+    evidence: Mapping[bytes, tuple[str, str, float]] = field(default_factory=dict, repr=False,
+                                                             compare=False)
+
+
+# Common first letters of English words first: at each word the regex tries the
+# top-level alternatives in order, so this order makes the usual miss cheaper.
+_FIRST_LETTER_ORDER = b"taoswicbphfmdrelngyuvkjqxz"
+
+
+def _trie_pattern(keys: Iterable[bytes]) -> re.Pattern:
+    """One regex matching any key between spaces, longest key first.
+
+    The keys are stored as a trie, so shared beginnings are tested once:
+    ``time``, ``timeout``, ``timeouts`` become ``time(?:out(?:s)?)?``. Greedy
+    optional parts make the longest key win; ``(?= )`` makes it end on a word
+    boundary. A space inside a phrase matches one or more spaces.
+    """
+    trie: dict = {}
+    for key in keys:
+        node = trie
+        for byte in key:
+            node = node.setdefault(byte, {})
+        node[None] = {}                          # a key ends here
+
+    def order(byte: int) -> tuple[int, int]:
+        rank = _FIRST_LETTER_ORDER.find(bytes([byte]))
+        return (rank if rank >= 0 else len(_FIRST_LETTER_ORDER), byte)
+
+    def regex(node: dict, top: bool = False) -> bytes:
+        children = sorted((b for b in node if b is not None), key=order if top else None)
+        alternatives = [(rb" +" if byte == 32 else re.escape(bytes([byte]))) + regex(node[byte])
+                        for byte in children]
+        if not alternatives:
+            return b""
+        body = alternatives[0] if len(alternatives) == 1 else b"(?:" + b"|".join(alternatives) + b")"
+        return b"(?:" + body + b")?" if None in node else body
+
+    return re.compile(b" (" + regex(trie, top=True) + b")(?= )")
+
+
+def _default_rules_path() -> Path:
+    try:
+        from desklib.data import fixture
+        return fixture("triage_rules.toml")
+    except ImportError:   # pragma: no cover - only while desklib.data is missing
+        return Path(__file__).resolve().parents[1] / "fixtures" / "triage_rules.toml"
+
+
+def _number(value, where: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{where}: expected a number, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{where}: {value} is outside [{low}, {high}]")
+    return float(value)
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Read and compile the keyword policy (default ``fixtures/triage_rules.toml``).
+
+    Raises ``ValueError`` naming the rule and field when the policy is malformed,
+    e.g. an unknown severity, a weight that is not > 0, or one keyword in two rules.
+    """
+    path = Path(path) if path is not None else _default_rules_path()
+    with open(path, "rb") as f:
+        policy = tomllib.load(f)
+    name = path.name
+    scoring = policy.get("scoring", {})
+    fallback = scoring.get("fallback_severity", "SEV3")
+    if fallback not in SEVERITIES:
+        raise ValueError(f"{name}: [scoring] fallback_severity: {fallback!r} is not one of {SEVERITIES}")
+    base = _number(scoring.get("base", 0.2), f"{name}: [scoring] base", 0.0, 1.0)
+    half = _number(scoring.get("half_saturation", 1.0), f"{name}: [scoring] half_saturation",
+                   1e-9, math.inf)
+
+    rules: list[Rule] = []
+    evidence: dict[bytes, tuple[str, str, float]] = {}    # normalised keyword -> its meaning
+    origin: dict[bytes, str] = {}                          # normalised keyword -> where it was written
+    for n, raw in enumerate(policy.get("rules", []), start=1):
+        rname = raw.get("name") or f"#{n}"
+        where = f"{name}: rule '{rname}'"
+        sev = raw.get("severity")
+        if sev not in SEVERITIES:
+            raise ValueError(f"{where}: severity {sev!r} is not one of {SEVERITIES}")
+        weight = _number(raw.get("weight", 1.0), f"{where}: weight", 0.0, math.inf)
+        if weight == 0:
+            raise ValueError(f"{where}: weight must be > 0 (to switch a rule off, comment it out)")
+        keywords = raw.get("keywords", [])
+        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+            raise ValueError(f"{where}: keywords must be a list of text")
+        for kw in keywords:
+            key = _normalise(kw).strip()
+            key = b" ".join(key.split())
+            if not key:
+                raise ValueError(f"{where}: keyword {kw!r} has no letters or digits")
+            if key in origin:
+                raise ValueError(f"{where}: keyword {kw!r} is the same as {origin[key]} "
+                                 "(case and punctuation are ignored)")
+            origin[key] = f"{kw!r} in rule '{rname}'"
+            evidence[key] = (f"{rname}: '{kw}'", sev, weight)
+        rules.append(Rule(rname, sev, weight, tuple(keywords)))
+    if not rules:
+        raise ValueError(f"{name}: no [[rules]] found")
+    return RuleSet(tuple(rules), fallback, base, half, _trie_pattern(evidence), evidence)
+
+
+# ----------------------------------------------------------------------------- triage
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    """The result for one ticket.
+
+    ``matched`` explains it, in reading order: ``("outage: 'down'", "outage: '503'")``.
+    ``scores`` is the evidence per severity, e.g. ``{"SEV1": 2.0, "SEV2": 0.0, ...}``.
+    """
+    id: str
+    severity: str
+    confidence: float
+    matched: tuple[str, ...] = ()
+    scores: dict[str, float] = field(default_factory=dict, hash=False)
+
+
+def triage(ticket, rules: RuleSet) -> Triage:
+    """Severity, confidence and explanation for one ticket.
+
+    ``ticket`` is a :class:`desklib.records.Ticket` (subject and body both count)
+    or, for quick experiments, a plain string (its id is then ``""``).
+    """
+    if isinstance(ticket, str):
+        tid, text = "", ticket
+    else:
+        tid, text = ticket.id, f"{ticket.subject}\n{ticket.body}"
+    scores = dict.fromkeys(SEVERITIES, 0.0)
+    matched = []
+    seen = set()
+    for key in rules.pattern.findall(_normalise(text)):
+        if key not in rules.evidence:                   # "nothing,  loads" -> "nothing loads"
+            key = b" ".join(key.split())
+        if key in seen:                                 # each distinct keyword counts once
+            continue
+        seen.add(key)
+        explanation, severity, weight = rules.evidence[key]
+        scores[severity] += weight
+        matched.append(explanation)
+    if not matched:                                     # no evidence at all
+        return Triage(tid, rules.fallback_severity, round(rules.base, 2), (), scores)
+    severity = SEVERITIES[0]
+    for sev in SEVERITIES[1:]:                          # clearly higher only: a tie -> more severe
+        if scores[sev] > scores[severity] + 1e-9:       # (1e-9 absorbs float noise like 0.1 + 0.2)
+            severity = sev
+    top = scores[severity]
+    share = top / sum(scores.values())
+    strength = top / (top + rules.half_saturation)
+    confidence = rules.base + (1 - rules.base) * share * strength
+    return Triage(tid, severity, round(confidence, 2), tuple(matched), scores)
+
+
+def triage_all(tickets: Iterable, rules: RuleSet) -> list[Triage]:
+    """:func:`triage` for every ticket, in the order given."""
+    return [triage(t, rules) for t in tickets]
+
+
+def to_frame(triaged: Iterable[Triage]):
+    """Triage results -> DataFrame: id, severity, confidence, matched, one score column per severity."""
+    import pandas as pd
+    rows = [{"id": t.id, "severity": t.severity, "confidence": t.confidence,
+             "matched": "; ".join(t.matched),
+             **{f"score_{s}": t.scores.get(s, 0.0) for s in SEVERITIES}} for t in triaged]
+    columns = ["id", "severity", "confidence", "matched", *(f"score_{s}" for s in SEVERITIES)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+def _pairs(triaged: Iterable[Triage], truth: Mapping[str, str]) -> list[tuple[Triage, str]]:
+    """(result, true severity) for every result; every id must have a true label."""
+    pairs = []
+    for t in triaged:
+        if t.id not in truth:
+            raise ValueError(f"ticket '{t.id}' has no true severity in the truth table")
+        if truth[t.id] not in SEVERITIES:
+            raise ValueError(f"ticket '{t.id}': true severity {truth[t.id]!r} is not one of {SEVERITIES}")
+        pairs.append((t, truth[t.id]))
+    if not pairs:
+        raise ValueError("nothing to evaluate: no triage results")
+    return pairs
+
+
+def _recall(pairs) -> dict[str, float]:
+    per = {}
+    for sev in SEVERITIES:
+        of_sev = [t.severity == true for t, true in pairs if true == sev]
+        per[sev] = sum(of_sev) / len(of_sev) if of_sev else float("nan")
+    return per
+
+
+def evaluate(triaged: Iterable[Triage], truth: Mapping[str, str]) -> dict:
+    """How good is triage? ``{"n", "correct", "accuracy", "recall": {sev: ...}}``.
+
+    Recall of SEV1 answers "of the real SEV1s, how many did we call SEV1?" — the
+    number that matters most on a support desk. A severity absent from the truth
+    has recall NaN.
+    """
+    pairs = _pairs(triaged, truth)
+    correct = sum(t.severity == true for t, true in pairs)
+    return {"n": len(pairs), "correct": correct, "accuracy": correct / len(pairs),
+            "recall": _recall(pairs)}
+
+
+def confusion_matrix(triaged: Iterable[Triage], truth: Mapping[str, str]):
+    """Counts with true severity as rows and predicted severity as columns (all four each)."""
+    import pandas as pd
+    counts = Counter((true, t.severity) for t, true in _pairs(triaged, truth))
+    table = pd.DataFrame([[counts[(r, c)] for c in SEVERITIES] for r in SEVERITIES],
+                         index=pd.Index(SEVERITIES, name="true"),
+                         columns=pd.Index(SEVERITIES, name="predicted"))
+    return table
+
+
+def majority_baseline(truth: Mapping[str, str], triaged: Iterable[Triage] | None = None):
+    """The score to beat: always answer the most common true severity.
+
+    Returns a DataFrame with one row for the majority class (ties go to the more
+    severe class) and, when ``triaged`` is given, one row for the keyword rules
+    beside it; columns ``accuracy`` and ``recall_SEV1`` .. ``recall_SEV4``.
+    """
+    import pandas as pd
+    labels = [sev for sev in truth.values()]
+    if not labels:
+        raise ValueError("the truth table is empty")
+    counts = Counter(labels)
+    majority = max(SEVERITIES, key=lambda s: (counts[s], -_RANK[s]))
+    baseline = [Triage(tid, majority, 1.0) for tid in sorted(truth)]
+    rows = {f"always {majority}": baseline}
+    if triaged is not None:
+        rows["keyword rules"] = list(triaged)
+    records = []
+    for name, results in rows.items():
+        report = evaluate(results, truth)
+        records.append({"model": name, "n": report["n"], "accuracy": report["accuracy"],
+                        **{f"recall_{s}": r for s, r in report["recall"].items()}})
+    return pd.DataFrame(records).set_index("model")
+
+
+def _check_bins(bins: int) -> int:
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+        raise ValueError(f"bins must be a whole number >= 1, got {bins!r}")
+    return bins
+
+
+def reliability_table(triaged: Iterable[Triage], truth: Mapping[str, str], bins: int = 5):
+    """Is a confidence of 0.8 right 80% of the time? One row per equal-width bin.
+
+    Columns: ``bin`` (e.g. "[0.6, 0.8)"; the last bin includes 1.0), ``count``,
+    ``mean_confidence``, ``accuracy`` and ``gap`` = accuracy - mean confidence
+    (negative: over-confident). Empty bins stay in the table with count 0, so the
+    counts always sum to the number of tickets.
+    """
+    import pandas as pd
+    bins = _check_bins(bins)
+    edges = [i / bins for i in range(bins + 1)]
+    members: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+    for t, true in _pairs(triaged, truth):
+        i = min(max(bisect_right(edges, t.confidence) - 1, 0), bins - 1)
+        members[i].append((t.confidence, t.severity == true))
+    rows = []
+    for i, m in enumerate(members):
+        closing = "]" if i == bins - 1 else ")"
+        conf = sum(c for c, _ in m) / len(m) if m else float("nan")
+        acc = sum(ok for _, ok in m) / len(m) if m else float("nan")
+        rows.append({"bin": f"[{edges[i]:.2f}, {edges[i + 1]:.2f}{closing}", "count": len(m),
+                     "mean_confidence": conf, "accuracy": acc, "gap": acc - conf})
+    return pd.DataFrame(rows, columns=["bin", "count", "mean_confidence", "accuracy", "gap"])
+
+
+def expected_calibration_error(triaged: Iterable[Triage], truth: Mapping[str, str],
+                               bins: int = 5) -> float:
+    """ECE = sum over bins of (share of tickets in the bin) * |accuracy - mean confidence|.
+
+    0 means perfectly calibrated; the bin count changes the number, so always
+    report it ("ECE (5 bins) = 0.08").
+    """
+    table = reliability_table(triaged, truth, bins)
+    n = int(table["count"].sum())
+    filled = table[table["count"] > 0]
+    return float(sum(row.count / n * abs(row.gap) for row in filled.itertuples()))
