@@ -19,9 +19,10 @@ from .records import (Alert, InputError, Ticket, alerts_to_frame, load_alert_tru
                       load_alerts, load_ticket_truth, load_tickets, load_topology,
                       tickets_to_frame)
 from .data import DAY_END, DAY_START, LESSON_NOW, fixture
+from .lesson import setup
 
 __version__ = "0.1.0"
 
 __all__ = ["Alert", "InputError", "Ticket", "alerts_to_frame", "load_alert_truth", "load_alerts",
            "load_ticket_truth", "load_tickets", "load_topology", "tickets_to_frame",
-           "DAY_END", "DAY_START", "LESSON_NOW", "fixture", "__version__"]
+           "DAY_END", "DAY_START", "LESSON_NOW", "fixture", "setup", "__version__"]
