@@ -144,6 +144,62 @@ def _cmd_run(args) -> int:
     tickets = load_tickets(fixture("tickets.jsonl"))
     day = run_day(tickets, DAY_END, threshold=args.threshold)
     print(day_report(day, tickets))
+
+    from .aiops import DEFAULT_WINDOW_S, correlate
+    from .records import load_alerts, load_topology
+    alerts = load_alerts(fixture("alerts.jsonl"))
+    correlation = correlate(alerts, load_topology(fixture("topology.json")), DEFAULT_WINDOW_S)
+    print(f"\nAlert storm ({len(alerts)} alerts, window {correlation.window_s} s, time + topology):")
+    print("\n".join("  " + line for line in _incident_table(correlation)))
+    print(f"\nNoise reduction: {correlation.noise_reduction:.3f} "
+          f"({len(alerts)} alerts -> {len(correlation.incidents)} incidents; page on the root causes: "
+          f"{', '.join(inc.root_cause for inc in correlation.incidents)})")
+    return 0
+
+
+def _window(text: str) -> int:
+    from .aiops import parse_window
+    try:
+        return parse_window(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _incident_table(correlation) -> list[str]:
+    lines = [f"{'incident':<8} {'root cause':<16} {'alerts':>6} {'dups':>4}  {'first':<8} {'last':<8} "
+             f"{'severity':<8} {'runbook':<24} services"]
+    for inc in correlation.incidents:
+        lines.append(f"{inc.id:<8} {inc.root_cause:<16} {len(inc.alert_ids):>6} {inc.duplicates:>4}  "
+                     f"{inc.start:%H:%M:%S} {inc.end:%H:%M:%S} {inc.severity:<8} {inc.runbook or '-':<24} "
+                     f"{', '.join(inc.services)}")
+    return lines
+
+
+def _cmd_correlate(args) -> int:
+    from .aiops import correlate, evaluate, to_json
+    from .records import load_alert_truth, load_alerts, load_topology
+    alerts = load_alerts(Path(args.alerts), service_label=args.service_label)
+    topology = load_topology(Path(args.topology)) if args.topology else None
+    correlation = correlate(alerts, topology, args.window)
+    evaluation = None
+    if args.truth:
+        truth = load_alert_truth(Path(args.truth))
+        try:
+            evaluation = evaluate(correlation, truth)
+        except ValueError as exc:
+            raise InputError(f"{Path(args.truth).name}: {exc}") from None
+    if args.json:
+        print(json.dumps(to_json(correlation, evaluation), ensure_ascii=False))
+        return 0
+    link = "time + topology" if topology is not None else "time only (no --topology given)"
+    print(f"window {correlation.window_s} s, {link}")
+    print("\n".join(_incident_table(correlation)))
+    n, k = len(correlation.alerts), len(correlation.incidents)
+    print(f"\n{n} alerts -> {k} incidents: noise reduction {correlation.noise_reduction:.3f}")
+    if evaluation is not None:
+        print(f"against the truth ({evaluation['true_incidents']} incidents): precision {evaluation['precision']:.3f}, "
+              f"recall {evaluation['recall']:.3f}, F1 {evaluation['f1']:.3f}, "
+              f"root-cause accuracy {evaluation['root_cause_accuracy']:.3f}")
     return 0
 
 
@@ -182,6 +238,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the lesson's day on the fixtures and print a short report")
     p.add_argument("--threshold", type=_threshold, default=None, help="confidence gate in [0, 1]")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("correlate", help="collapse an alert storm into incidents (JSONL, CSV or Alertmanager webhook)")
+    p.add_argument("alerts")
+    p.add_argument("--topology", help="service topology JSON (without it, time alone decides)")
+    p.add_argument("--window", type=_window, default="5m",
+                   help="correlation window: 300, 300s, 5m, 1h (default: 5m)")
+    p.add_argument("--truth", help="truth CSV (id,incident,root_cause) to add an evaluation")
+    p.add_argument("--service-label", default="service", help="webhook label naming the service (default: service)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_correlate)
 
     p = sub.add_parser("check", help="check the optional challenge (exit 0 when every case passes)")
     p.add_argument("exercise", choices=("priority_queue",))
