@@ -96,7 +96,7 @@ def parse_timestamp(value: Any) -> datetime:
         raise ValueError(f"expected an ISO-8601 timestamp (text), got {_kind(value)}")
     text = value.strip()
     try:
-        parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", text))
+        parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", text) if "." in text else text)
     except ValueError:
         raise ValueError(f"not an ISO-8601 timestamp: '{_clip(value)}'") from None
     if parsed.tzinfo is None:
