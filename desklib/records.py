@@ -95,6 +95,8 @@ def parse_timestamp(value: Any) -> datetime:
     if not isinstance(value, str):
         raise ValueError(f"expected an ISO-8601 timestamp (text), got {_kind(value)}")
     text = value.strip()
+    if text.endswith("z"):          # RFC 3339 allows a lower-case zone designator
+        text = text[:-1] + "Z"
     try:
         parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", text) if "." in text else text)
     except ValueError:
@@ -165,8 +167,16 @@ def _jsonl_rows(text: str, name: str) -> Iterator[tuple[int, Any]]:
             raise InputError(f"{name}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
 
 
+def _delimiter(text: str) -> str:
+    """',' unless the header is clearly split by ';' or tabs (spreadsheets in many locales)."""
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts[","] else ","
+
+
 def _csv_rows(text: str, name: str, required: Iterable[str]) -> Iterator[tuple[int, dict]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     missing = [c for c in required if c not in header]

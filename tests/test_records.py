@@ -281,3 +281,11 @@ def test_alerts_round_trip(tmp_path, suffix):
 def test_ticket_truth_rejects_unknown_severity(tmp_path):
     with pytest.raises(InputError, match=r"truth.csv:3: ticket 't2': field 'severity'"):
         load_ticket_truth(write(tmp_path, "truth.csv", "id,severity\nt1,SEV1\nt2,SEV9\n"))
+
+
+def test_semicolon_and_tab_separated_csv_are_read(tmp_path):
+    for sep in (";", "\t"):
+        text = sep.join(["id", "created_at", "subject", "body"]) + "\n" + \
+            sep.join(["t1", "2026-03-02T09:00:00z", "site down", "help, please"]) + "\n"
+        (ticket,) = load_tickets(write(tmp_path, "t.csv", text))
+        assert ticket.body == "help, please" and ticket.created_at.hour == 9
