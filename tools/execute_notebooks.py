@@ -1,7 +1,7 @@
 """Re-execute the lesson notebooks in place, deterministically: `make notebooks`.
 
 Runs each notebook top to bottom in a fresh kernel (with a timeout), without
-timing metadata or saved widget state, and gives widget outputs stable ids, so
+timing metadata or saved widget state (it is dropped after the run), and gives widget outputs stable ids, so
 running it twice in a row changes nothing.
 """
 from __future__ import annotations
@@ -30,16 +30,16 @@ def stabilise(nb) -> None:
 def execute(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3", record_timing=False,
-                            store_widget_state=False, resources={"metadata": {"path": str(path.parent)}})
+                            store_widget_state=True, resources={"metadata": {"path": str(path.parent)}})
     client.execute()
-    stabilise(nb)
+    stabilise(nb)        # widget state is kept while running (Output widgets need it), then dropped
     nbformat.write(nb, path)
 
 
 def main(argv: list[str]) -> int:
     paths = [Path(p) for p in argv] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     for path in paths:
-        print(f"executing {path.relative_to(ROOT) if path.is_absolute() else path}", flush=True)
+        print(f"executing {path.name}", flush=True)
         execute(path)
     return 0
 

@@ -1,0 +1,512 @@
+"""Pictures and a widget for the AIOps notebooks (05 correlation, 06 show).
+
+Only the notebooks import this module (the ``desk`` command never does), so it may
+import matplotlib and ipywidgets at the top. Everything here *shows* what
+:mod:`desklib.aiops` computed; none of it changes a result.
+
+=======================  =========================================================
+``plot_storm``           the storm as a timeline: a row per service, a dot per
+                         alert, coloured by incident
+``plot_window_sweep``    incidents, F1 and noise reduction against the window
+``plot_topology``        the service map in layers, alerting services coloured
+``window_view``          the pure computation behind the explorer
+``window_explorer``      a window slider + "use topology" checkbox, redrawn live
+``sweep``                :func:`aiops.window_sweep` without a progress bar
+``human_queue_frame``    the tickets the gate sent to a person, with reasons
+``post_this``            the few lines a learner posts at the end of the lesson
+=======================  =========================================================
+
+Any alert or ticket text that ends up in HTML goes through :func:`html.escape`:
+an alert summary is written by whoever wrote the alerting rule, not by us.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import io
+from contextlib import contextmanager
+from datetime import timezone
+from graphlib import CycleError
+from typing import Iterable, Mapping, Sequence
+
+import ipywidgets as widgets
+import matplotlib.dates as mdates
+import matplotlib.image as mimage
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
+from . import aiops
+from .records import Alert, Ticket
+
+__all__ = ["plot_storm", "plot_window_sweep", "plot_topology", "window_view", "view_html",
+           "window_explorer", "WindowExplorer", "sweep", "human_queue_frame", "post_this",
+           "WINDOW_MIN_S", "WINDOW_MAX_S", "WINDOW_STEP_S"]
+
+UTC = timezone.utc
+#: The explorer's slider: 30 s to 30 min in steps of 30 s.
+WINDOW_MIN_S, WINDOW_MAX_S, WINDOW_STEP_S = 30, 1800, 30
+#: Incidents named one by one in a legend; the rest are summed up in one entry.
+LEGEND_INCIDENTS = 8
+
+
+def _palette(n: int) -> list:
+    """n incident colours: tab10 while it lasts, then tab20 (colours repeat past 20)."""
+    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _label(text: str, width: int = 28) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# ----------------------------------------------------------------------------- the storm
+
+def _service_rows(correlation: aiops.Correlation) -> list[str]:
+    """Services top to bottom: incident by incident (in order of start), each incident's
+    services root cause first and then downstream (``Incident.services`` order)."""
+    return list(dict.fromkeys(s for inc in correlation.incidents for s in inc.services))
+
+
+def _storm_points(correlation: aiops.Correlation, rows: Mapping[str, int]):
+    """Three marker sets -- first firings, duplicates, root-cause alerts -- as
+    ``(x as matplotlib dates, y as row numbers, colours)``; and the incident colours."""
+    incidents = correlation.incidents
+    colours = _palette(len(incidents))
+    colour_of, root_ids = {}, set()
+    for inc, colour in zip(incidents, colours):
+        root_ids.add(inc.root_alert_id)
+        for aid in inc.alert_ids:
+            colour_of[aid] = colour
+    first, repeat, root = ([], [], []), ([], [], []), ([], [], [])
+    for a in correlation.alerts:
+        kind = root if a.id in root_ids else (repeat if a.id in correlation.duplicate_of else first)
+        kind[0].append(mdates.date2num(a.ts))
+        kind[1].append(rows[a.service])
+        kind[2].append(colour_of[a.id])
+    return (first, repeat, root), colours
+
+
+def _storm_title(correlation: aiops.Correlation) -> str:
+    how = "time + topology" if correlation.topology_used else "time only"
+    return (f"Alert storm: {len(correlation.alerts)} alerts → {len(correlation.incidents)} incidents "
+            f"(window {correlation.window_s} s, {how})")
+
+
+def _storm_legend(ax, correlation: aiops.Correlation, colours, incidents: bool = True):
+    """The legend: an entry per incident (up to LEGEND_INCIDENTS), then the marker styles.
+    Without incident entries one line says where the colours are explained instead."""
+    shown = correlation.incidents[:LEGEND_INCIDENTS] if incidents else ()
+    handles = [Line2D([], [], ls="", marker="o", markersize=7, color=colour,
+                      label=f"{inc.id} · {_label(inc.root_cause, 20)} ({len(inc.alert_ids)})")
+               for inc, colour in zip(shown, colours)]
+    if incidents and len(correlation.incidents) > LEGEND_INCIDENTS:
+        more = len(correlation.incidents) - LEGEND_INCIDENTS
+        handles.append(Line2D([], [], ls="", label=f"… {more} more incidents"))
+    if not incidents:
+        handles.append(Line2D([], [], ls="", marker="s", markersize=7, color="0.6",
+                              label="colour: incident (see the table)"))
+    handles += [Line2D([], [], ls="", marker="*", markersize=11, color="0.6", markeredgecolor="black",
+                       label="root-cause alert"),
+                Line2D([], [], ls="", marker="o", markersize=5, markerfacecolor="none",
+                       markeredgecolor="0.4", label="duplicate")]
+    return ax.legend(handles=handles, loc="upper right", fontsize="small", framealpha=0.9,
+                     title="incident · root cause (alerts)" if incidents else None, title_fontsize="small")
+
+
+def plot_storm(correlation: aiops.Correlation, ax=None, *, rows: Sequence[str] | None = None,
+               incident_legend: bool = True):
+    """The storm as a timeline: one row per service, one marker per alert.
+
+    Colour = incident (the legend names its root cause); a star marks each incident's
+    root-cause alert; a hollow, smaller ring is a duplicate (a repeat of an earlier
+    firing). Rows run incident by incident, root cause first, so a cascade reads from
+    the top down (``rows`` fixes another order; it must hold every alerting service).
+    ``incident_legend=False`` leaves the incidents out of the legend (the explorer
+    names them in its table, with the same colours). Returns the Axes.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.6), layout="constrained")
+    rows = {s: i for i, s in enumerate(rows if rows is not None else _service_rows(correlation))}
+    (first, repeat, root), colours = _storm_points(correlation, rows)
+    ax.scatter(first[0], first[1], s=42, c=first[2], edgecolors="white", linewidths=0.5, zorder=3)
+    ax.scatter(repeat[0], repeat[1], s=22, facecolors="none", edgecolors=repeat[2], linewidths=1.2, zorder=3)
+    ax.scatter(root[0], root[1], s=190, marker="*", c=root[2], edgecolors="black", linewidths=0.8, zorder=4)
+
+    ax.set_yticks(range(len(rows)), list(rows))
+    ax.set_ylim(len(rows) - 0.5, -0.5)            # first row on top
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=UTC, minticks=4, maxticks=10))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=UTC))
+    if correlation.alerts:
+        start, end = mdates.date2num(correlation.alerts[0].ts), mdates.date2num(correlation.alerts[-1].ts)
+        pad = max((end - start) * 0.03, 30 / 86400)
+        ax.set_xlim(start - pad, end + pad)
+    ax.set_xlabel("time (UTC)")
+    ax.set_ylabel("service")
+    ax.set_title(_storm_title(correlation))
+    _storm_legend(ax, correlation, colours, incidents=incident_legend)
+    return ax
+
+
+# ----------------------------------------------------------------------------- the window sweep
+
+def plot_window_sweep(sweep_df, window_s: int | str | None = None, ax=None):
+    """Incidents (left axis) and pairwise F1 / noise reduction (right axis) against the
+    window on a log scale, with a dashed line at the chosen window (default
+    :data:`aiops.DEFAULT_WINDOW_S`). ``sweep_df`` is what :func:`sweep` or
+    :func:`aiops.window_sweep` returns. Returns the left Axes.
+    """
+    window_s = aiops.DEFAULT_WINDOW_S if window_s is None else aiops.parse_window(window_s)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+    w = sweep_df["window_s"]
+    lines = ax.plot(w, sweep_df["incidents"], color="tab:blue", marker="o", markersize=3, label="incidents")
+    ax.set_xscale("log")
+    ticks = [t for t in (30, 60, 120, 240, 600, 1200, 1800, 3600) if w.min() <= t <= w.max()]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("correlation window (seconds, log scale)")
+    ax.set_ylabel("incidents")
+    ax.set_ylim(bottom=0)
+    right = ax.twinx()
+    right.grid(False)
+    lines += right.plot(w, sweep_df["f1"], color="tab:green", label="pairwise F1")
+    lines += right.plot(w, sweep_df["noise_reduction"], color="tab:orange", ls="--", label="noise reduction")
+    right.set_ylim(0, 1.05)
+    right.set_ylabel("score (0–1)")
+    lines.append(ax.axvline(window_s, color="black", ls=":", lw=1.5, label=f"chosen window: {window_s} s"))
+    ax.legend(handles=lines, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=4, fontsize="small",
+              frameon=False)
+    ax.set_title("Choosing the window: too short splits incidents, too long merges them")
+    return ax
+
+
+@contextmanager
+def _no_progress_bar():
+    """Run :func:`aiops.window_sweep` with its ``tqdm.auto`` bar disabled.
+
+    ``window_sweep`` looks ``tqdm.auto.tqdm`` up when it is called; a notebook output
+    should hold results, not a stale progress bar.
+    """
+    import tqdm.auto
+    real = tqdm.auto.tqdm
+    tqdm.auto.tqdm = functools.partial(real, disable=True)
+    try:
+        yield
+    finally:
+        tqdm.auto.tqdm = real
+
+
+def sweep(alerts: Iterable[Alert], topology, truth, windows: Iterable[int | str] = aiops.DEFAULT_SWEEP,
+          progress: bool = False):
+    """:func:`aiops.window_sweep` (same DataFrame), with the progress bar off unless asked for."""
+    if progress:
+        return aiops.window_sweep(alerts, topology, truth, windows)
+    with _no_progress_bar():
+        return aiops.window_sweep(alerts, topology, truth, windows)
+
+
+# ----------------------------------------------------------------------------- the topology
+
+def _layers(topology: Mapping[str, Sequence[str]]) -> dict[str, int]:
+    """service -> layer: 0 for a service with no dependencies, else 1 + its deepest dependency's."""
+    services = sorted(set(topology) | {d for deps in topology.values() for d in deps})
+    try:
+        order = aiops.upstream_order({s: topology.get(s, ()) for s in services})   # dependencies first
+    except CycleError:                  # no layers in a cycle: draw every service on one row
+        return {s: 0 for s in services}
+    layer: dict[str, int] = {}
+    for s in order:
+        layer[s] = 1 + max((layer[d] for d in topology.get(s, ()) if d != s), default=-1)
+    return layer
+
+
+def _untangle(by_layer: dict[int, list[str]], topology: Mapping[str, Sequence[str]],
+              width: int) -> dict[str, tuple[float, int]]:
+    """Positions ``{service: (x, layer)}``. Within a layer services are ordered by the mean
+    position of the services they connect to (the barycentre heuristic, a few sweeps up
+    and down), which removes most crossing arrows; ties keep name order."""
+    down = {s: [d for d in deps if d != s] for s, deps in topology.items()}
+    up: dict[str, list[str]] = {}
+    for s, deps in down.items():
+        for d in deps:
+            up.setdefault(d, []).append(s)
+
+    def xs(members):
+        return {s: (i + 0.5) * width / len(members) for i, s in enumerate(members)}
+
+    x = {s: v for members in by_layer.values() for s, v in xs(members).items()}
+    levels = sorted(by_layer)
+    for _ in range(4):
+        for order, links in ((levels[1:], down), (levels[-2::-1], up)):
+            for level in order:
+                def centre(s):
+                    near = [x[n] for n in links.get(s, ()) if n in x]
+                    return sum(near) / len(near) if near else x[s]
+                by_layer[level] = sorted(by_layer[level], key=lambda s: (centre(s), s))
+                x.update(xs(by_layer[level]))
+    return {s: (x[s], level) for level, members in by_layer.items() for s in members}
+
+
+def plot_topology(topology: Mapping[str, Sequence[str]], alerting=None, ax=None):
+    """The service map in layers: dependencies at the bottom, each arrow points from a
+    service to one it depends on.
+
+    ``alerting`` colours services: a :class:`aiops.Correlation` colours each by its (first)
+    incident and rings the root causes; an iterable of service names or alerts marks
+    them "alerting". Alerting services missing from the topology get a row of their own
+    ("not in the topology"). Returns the Axes.
+    """
+    layer = _layers(topology)
+    colour_of: dict[str, tuple] = {}
+    roots: set[str] = set()
+    handles = []
+    if isinstance(alerting, aiops.Correlation):
+        colours = _palette(len(alerting.incidents))
+        for inc, colour in zip(alerting.incidents, colours):
+            roots.add(inc.root_cause)
+            for s in inc.services:
+                colour_of.setdefault(s, colour)
+            if len(handles) < LEGEND_INCIDENTS:
+                handles.append(Line2D([], [], ls="", marker="o", markersize=9, color=colour,
+                                      label=f"{inc.id} · {_label(inc.root_cause, 20)}"))
+        handles.append(Line2D([], [], ls="", marker="o", markersize=9, markerfacecolor="white",
+                              markeredgecolor="black", markeredgewidth=2, label="root cause (ring)"))
+    elif alerting is not None:
+        colour_of = {(a.service if isinstance(a, Alert) else str(a)): "tab:red" for a in alerting}
+        handles.append(Line2D([], [], ls="", marker="o", markersize=9, color="tab:red", label="alerting"))
+    handles.append(Line2D([], [], ls="", marker="o", markersize=9, color="0.85", label="quiet"))
+    outside = sorted(set(colour_of) - set(layer))
+    top = max(layer.values(), default=-1) + 1
+    for s in outside:
+        layer[s] = top
+
+    by_layer: dict[int, list[str]] = {}
+    for s in sorted(layer, key=lambda s: (layer[s], s)):
+        by_layer.setdefault(layer[s], []).append(s)
+    width = max((len(v) for v in by_layer.values()), default=1)
+    pos = _untangle(by_layer, topology, width)
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.9 * (len(by_layer) + 1)), layout="constrained")
+    for s, deps in sorted(topology.items()):
+        for d in deps:
+            if d != s and d in pos:
+                ax.annotate("", xy=pos[d], xytext=pos[s],
+                            arrowprops=dict(arrowstyle="-|>", color="0.55", lw=0.9,
+                                            shrinkA=11, shrinkB=11))
+    for s, (x, y) in pos.items():
+        ring = s in roots
+        ax.scatter([x], [y], s=320, color=colour_of.get(s, "0.85"), zorder=3,
+                   edgecolors="black" if ring else "white", linewidths=2.5 if ring else 1)
+        ax.annotate(s, (x, y), xytext=(0, -16), textcoords="offset points", ha="center", va="top",
+                    fontsize="small")
+    ax.set_xlim(-0.2, width + 0.2)
+    ax.set_ylim(-0.8, max(by_layer, default=0) + 0.5)
+    ax.set_xticks([])
+    ax.set_yticks(sorted(by_layer), [("not in the topology" if outside and k == top else f"layer {k}")
+                                     for k in sorted(by_layer)])
+    ax.grid(False)
+    ax.set_xlabel("arrow: depends on (each layer ordered to keep arrows short)")
+    ax.set_ylabel("layer (0 = depends on nothing)")
+    ax.set_title("Service topology" + (": who was alerting" if alerting is not None else ""))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    return ax
+
+
+# ----------------------------------------------------------------------------- the explorer
+
+def window_view(alerts: Sequence[Alert], topology, truth, window_s: int | str,
+                use_topology: bool = True) -> dict:
+    """The explorer's computation, pure: correlate at ``window_s`` (with the topology or
+    by time alone) and score it.
+
+    Returns ``{"window_s", "use_topology", "correlation", "evaluation", "incidents"}``;
+    ``evaluation`` is :func:`aiops.evaluate` against ``truth`` (None without a truth) and
+    ``incidents`` is :func:`aiops.incidents_frame`.
+    """
+    window = aiops.parse_window(window_s)
+    correlation = aiops.correlate(alerts, topology if use_topology else None, window)
+    evaluation = aiops.evaluate(correlation, truth) if truth is not None else None
+    return {"window_s": window, "use_topology": bool(use_topology), "correlation": correlation,
+            "evaluation": evaluation, "incidents": aiops.incidents_frame(correlation)}
+
+
+_COLUMNS = ("incident", "root cause", "root alert", "what it said", "alerts", "duplicates",
+            "first", "last", "services", "runbook")
+
+
+def view_html(view: Mapping) -> str:
+    """The numbers and the incident table of a :func:`window_view`, as HTML.
+
+    Every piece of alert text (service, alert name, summary) is ``html.escape``'d. The
+    square before each incident id has the incident's colour in :func:`plot_storm`.
+    """
+    corr: aiops.Correlation = view["correlation"]
+    summary = {a.id: a.summary for a in corr.alerts}
+    how = "time + topology" if view["use_topology"] else "time only"
+    parts = [f"window <b>{view['window_s']} s</b>, {how}: {len(corr.alerts)} alerts → "
+             f"<b>{len(corr.incidents)} incidents</b>, noise reduction <b>{corr.noise_reduction:.3f}</b>"]
+    ev = view["evaluation"]
+    if ev is not None:
+        parts.append(f"pairwise F1 <b>{ev['f1']:.3f}</b> (precision {ev['precision']:.3f}, recall "
+                     f"{ev['recall']:.3f}), root-cause accuracy <b>{ev['root_cause_accuracy']:.2f}</b> "
+                     f"against {ev['true_incidents']} true incidents")
+    esc = html.escape
+    head = "".join(f"<th>{esc(c)}</th>" for c in _COLUMNS)
+    body = []
+    for inc, colour in zip(corr.incidents, _palette(len(corr.incidents))):
+        swatch = f"<span style='color: {to_hex(colour)}'>&#9632;</span> "
+        cells = (inc.id, inc.root_cause, inc.root_alert, _label(summary.get(inc.root_alert_id, ""), 60),
+                 len(inc.alert_ids), inc.duplicates, f"{inc.start:%H:%M:%S}", f"{inc.end:%H:%M:%S}",
+                 ", ".join(inc.services), inc.runbook or "–")
+        body.append("<tr><td>" + swatch + "</td><td>".join(esc(str(c)) for c in cells) + "</td></tr>")
+    return ("<div>" + "<br>".join(parts) + "</div>"
+            "<table style='font-size: 90%'><thead><tr>" + head + "</tr></thead><tbody>"
+            + "".join(body) + "</tbody></table>")
+
+
+class WindowExplorer(widgets.VBox):
+    """A window slider and a "use topology" checkbox; on every change the storm is
+    correlated again (:func:`window_view`) and the numbers, the incident table and the
+    storm timeline are redrawn.
+
+    ``.slider`` and ``.toggle`` are the controls (set ``.value`` to move them), ``.view``
+    the latest :func:`window_view` result, ``.summary`` the HTML widget with the numbers
+    and the table, ``.plot`` the Output the timeline is drawn into. The figure is made
+    once and redrawn in place.
+    """
+
+    def __init__(self, alerts: Sequence[Alert], topology, truth=None,
+                 window_s: int = aiops.DEFAULT_WINDOW_S, use_topology: bool = True):
+        self.alerts, self.topology, self.truth = list(alerts), topology, truth
+        self.slider = widgets.IntSlider(value=aiops.parse_window(window_s), min=WINDOW_MIN_S, max=WINDOW_MAX_S,
+                                        step=WINDOW_STEP_S, description="window (s)",
+                                        layout=widgets.Layout(width="420px"))
+        self.toggle = widgets.Checkbox(value=use_topology, description="use topology")
+        self.summary = widgets.HTML()
+        self.plot = widgets.Output()
+        self.view: dict = {}
+        self.png = b""
+        self._build_figure()
+        super().__init__([widgets.HBox([self.slider, self.toggle]), self.summary, self.plot])
+        self.slider.observe(self._update, names="value")
+        self.toggle.observe(self._update, names="value")
+        self._update()
+
+    def _build_figure(self) -> None:
+        """Draw the parts that never change once (axes, service rows, time axis) and keep
+        them as a background; an update draws only the markers and the title over it
+        (matplotlib "blitting"). Not a pyplot figure, so the notebook does not show it a
+        second time below the widget."""
+        self._figure = Figure(figsize=(9, 4.6), dpi=80, layout="constrained")
+        self._canvas = FigureCanvasAgg(self._figure)
+        self._ax = ax = self._figure.add_subplot()
+        # rows fixed for the explorer's life (as the default view orders them), so they do not jump
+        reference = aiops.correlate(self.alerts, self.topology, aiops.DEFAULT_WINDOW_S,
+                                    runbooks=aiops.Runbooks())
+        self._rows = {s: i for i, s in enumerate(_service_rows(reference))}
+        plot_storm(reference, ax=ax, rows=list(self._rows), incident_legend=False)
+        self._markers = list(ax.collections)
+        for artist in (*self._markers, ax.title):
+            artist.set_animated(True)
+        self._canvas.draw()
+        self._background = self._canvas.copy_from_bbox(self._figure.bbox)
+
+    def _update(self, change=None) -> None:
+        self.view = window_view(self.alerts, self.topology, self.truth, self.slider.value, self.toggle.value)
+        self.summary.value = view_html(self.view)
+        corr = self.view["correlation"]
+        ax = self._ax
+        points, _ = _storm_points(corr, self._rows)
+        for collection, (x, y, c), hollow in zip(self._markers, points, (False, True, False)):
+            collection.set_offsets(np.column_stack([x, y]) if x else np.empty((0, 2)))
+            if hollow:
+                collection.set_edgecolors(c)
+            else:
+                collection.set_facecolors(c)
+        ax.title.set_text(_storm_title(corr))
+        self._canvas.restore_region(self._background)
+        for artist in (*self._markers, ax.title):
+            ax.draw_artist(artist)
+        buffer = io.BytesIO()
+        mimage.imsave(buffer, np.asarray(self._canvas.buffer_rgba()), format="png",
+                      pil_kwargs={"compress_level": 1})     # fast zlib level: this PNG lives a moment
+        self.png = buffer.getvalue()
+        # Replace the Output's content by setting it, not by capturing a display() inside
+        # `with self.plot:` -- capture needs a front end, and nbclient (the notebook
+        # runner) fails on captured output when it does not store widget state.
+        self.plot.outputs = ({"output_type": "display_data", "metadata": {},
+                              "data": {"image/png": base64.b64encode(self.png).decode("ascii"),
+                                       "text/plain": _storm_title(corr)}},)
+
+    def __repr__(self) -> str:   # the text a notebook saves next to the widget
+        corr = self.view["correlation"]
+        how = "time + topology" if self.toggle.value else "time only"
+        return (f"WindowExplorer(window {self.slider.value} s, {how}: "
+                f"{len(corr.alerts)} alerts -> {len(corr.incidents)} incidents)")
+
+
+def window_explorer(alerts: Sequence[Alert] | None = None, topology=None, truth=None) -> WindowExplorer:
+    """The window explorer on the lesson's storm (or on ``alerts`` you pass).
+
+    Missing pieces come from the fixtures: the topology always, the truth only when the
+    alerts are the fixture's too (another storm's alerts have no answer key here).
+    """
+    from .data import fixture
+    from .records import load_alert_truth, load_alerts, load_topology
+    if alerts is None:
+        alerts = load_alerts(fixture("alerts.jsonl"))
+        if truth is None:
+            truth = load_alert_truth(fixture("alerts_truth.csv"))
+    if topology is None:
+        topology = load_topology(fixture("topology.json"))
+    return WindowExplorer(alerts, topology, truth)
+
+
+# ----------------------------------------------------------------------------- the show
+
+_SEVERITY_ORDER = {"SEV1": 0, "SEV2": 1, "SEV3": 2, "SEV4": 3}
+
+
+def human_queue_frame(day, tickets: Iterable[Ticket]):
+    """DataFrame: the tickets the gate sent to a person, with the triage and the reason.
+
+    ``day`` is a :class:`desklib.support_desk.DeskDay`. Text is shown as data (a
+    DataFrame's HTML escapes it).
+    """
+    import pandas as pd
+    by_id = {t.id: t for t in tickets}
+    def subject(ticket_id: str) -> str:
+        t = by_id.get(ticket_id)
+        return _label(t.subject or t.body, 50) if t else ""
+
+    rows = [{"id": o.id, "subject": subject(o.id), "triaged": o.severity, "confidence": o.confidence,
+             "reason": o.reason, "rules matched": "; ".join(o.matched) or "–"} for o in day.human_queue]
+    return pd.DataFrame(rows, columns=["id", "subject", "triaged", "confidence", "reason", "rules matched"])
+
+
+def post_this(correlation: aiops.Correlation, day, tickets: Iterable[Ticket]) -> str:
+    """The few lines a learner posts at the end: the noise-reduction number and the
+    ticket that went to a human (the most severe one the gate held back, with why)."""
+    by_id = {t.id: t for t in tickets}
+    n, k = len(correlation.alerts), len(correlation.incidents)
+    how = "time + topology" if correlation.topology_used else "time only"
+    lines = [f"Noise reduction: {correlation.noise_reduction:.3f} — {n} alerts → {k} incidents "
+             f"(window {correlation.window_s} s, {how})",
+             "Page on: " + ", ".join(inc.root_cause for inc in correlation.incidents)]
+    queue = day.human_queue
+    lines.append(f"To a human: {len(queue)} of {len(day.outcomes)} tickets (gate threshold {day.threshold:.2f})")
+    if queue:
+        held = min(queue, key=lambda o: (_SEVERITY_ORDER.get(o.severity, 9), -o.confidence))
+        t = by_id.get(held.id)
+        subject = _label(t.subject or t.body, 60) if t else ""
+        lines.append(f"  {held.id} \"{subject}\" — triaged {held.severity}, {held.reason}")
+    return "\n".join(lines)
