@@ -40,12 +40,24 @@ How a ticket is scored
    So: no evidence < conflicting evidence < the same evidence alone < more
    agreeing evidence. That ordering is what the confidence gate (gate.py) relies on.
 
-How it is fast: the text is normalised once to its words with a space on each
-side (``b" site down 503 "``; plain ASCII text goes through a byte table, no
-regex), and :func:`load_rules` compiles *all* keywords into one regular
-expression shaped like a trie, so one scan finds every keyword between spaces.
-A regex per rule would scan the text a dozen times. ``benchmarks/bench_triage.py``
-measures it.
+How it is fast (``benchmarks/bench_triage.py`` measures it): C code passes over a
+ticket's text a few times; Python takes a few steps per keyword *found*, never per word.
+
+* The text is normalised once to its words with a space on each side
+  (``b" site down 503 "``). Plain ASCII text goes through a byte table, no regex;
+  other text is lower-cased, one small regex turns its non-ASCII punctuation into
+  spaces, and the same table does the rest.
+* :func:`load_rules` compiles *all* keywords into one regular expression shaped
+  like a trie, so one scan finds every keyword between spaces, in reading order,
+  longest first. A regex per rule would scan the text a dozen times.
+* Each find is one dictionary lookup of its precomputed explanation, severity and
+  weight. Severity and confidence depend only on the four scores, and tickets
+  share few distinct scores, so each distinct one is worked out once and
+  remembered (``round`` is slow).
+
+Tempting but not faster: intersecting the set of the ticket's words with the
+keywords. Making and hashing one object per word costs nearly as much as the
+whole scan, and phrases would then still need the words' positions.
 
 The evaluation helpers at the bottom (accuracy, confusion matrix, a majority
 baseline, a reliability table and the expected calibration error) compare
@@ -60,6 +72,7 @@ import tomllib
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -81,8 +94,11 @@ _RANK = {sev: i for i, sev in enumerate(SEVERITIES)}
 # other byte into a space; apostrophes are deleted (bytes.translate's second argument).
 _ASCII_TABLE = bytes((c + 32 if 65 <= c <= 90 else c) if chr(c).isalnum() else 32
                      for c in range(128)) + bytes(128)
-# Any other text: Unicode letters and digits (no underscore) after lower-casing.
-_WORD = re.compile(r"[^\W_]+")
+# Any other text, after lower-casing: every non-ASCII character that is not a letter or
+# digit ("—", "«", a no-break space) becomes a space, then a byte table like the one above
+# does the ASCII bytes and keeps the UTF-8 bytes of the letters and digits as they are.
+_NON_ASCII_SEPARATOR = re.compile(r"[^\x00-\x7f\w]")
+_UTF8_TABLE = _ASCII_TABLE[:128] + bytes(range(128, 256))
 
 
 def words(text: str) -> list[str]:
@@ -105,8 +121,8 @@ def _normalise(text: str) -> bytes:
     """
     if text.isascii():   # the common case: a byte table, several times faster than a regex
         return b" " + text.encode("ascii").translate(_ASCII_TABLE, b"'") + b" "
-    found = _WORD.findall(text.lower().replace("'", "").replace("\u2019", ""))
-    return f" {' '.join(found)} ".encode("utf-8")
+    text = _NON_ASCII_SEPARATOR.sub(" ", text.lower().replace("'", "").replace("\u2019", ""))
+    return b" " + text.encode("utf-8").translate(_UTF8_TABLE) + b" "
 
 
 # ----------------------------------------------------------------------------- rules
@@ -126,20 +142,16 @@ class RuleSet:
 
     ``pattern`` finds every keyword in a normalised text in one scan, and
     ``evidence`` says what each find means: ``b"cant log in"`` ->
-    ``("access_one: 'can't log in'", "SEV3", 1.0)`` (explanation, severity, weight).
+    ``("access_one: 'can't log in'", 2, 1.0)`` (explanation, position of the
+    severity in :data:`SEVERITIES`, weight).
     """
     rules: tuple[Rule, ...]
     fallback_severity: str = "SEV3"
     base: float = 0.2
     half_saturation: float = 1.0
     pattern: re.Pattern | None = field(default=None, repr=False, compare=False)
-    evidence: Mapping[bytes, tuple[str, str, float]] = field(default_factory=dict, repr=False,
+    evidence: Mapping[bytes, tuple[str, int, float]] = field(default_factory=dict, repr=False,
                                                              compare=False)
-
-
-# Common first letters of English words first: at each word the regex tries the
-# top-level alternatives in order, so this order makes the usual miss cheaper.
-_FIRST_LETTER_ORDER = b"taoswicbphfmdrelngyuvkjqxz"
 
 
 def _trie_pattern(keys: Iterable[bytes]) -> re.Pattern:
@@ -149,6 +161,9 @@ def _trie_pattern(keys: Iterable[bytes]) -> re.Pattern:
     ``time``, ``timeout``, ``timeouts`` become ``time(?:out(?:s)?)?``. Greedy
     optional parts make the longest key win; ``(?= )`` makes it end on a word
     boundary. A space inside a phrase matches one or more spaces.
+
+    Most of the scan's time goes into the first level: a word that is no keyword
+    is tried against every first letter, whatever their order.
     """
     trie: dict = {}
     for key in keys:
@@ -157,12 +172,8 @@ def _trie_pattern(keys: Iterable[bytes]) -> re.Pattern:
             node = node.setdefault(byte, {})
         node[None] = {}                          # a key ends here
 
-    def order(byte: int) -> tuple[int, int]:
-        rank = _FIRST_LETTER_ORDER.find(bytes([byte]))
-        return (rank if rank >= 0 else len(_FIRST_LETTER_ORDER), byte)
-
-    def regex(node: dict, top: bool = False) -> bytes:
-        children = sorted((b for b in node if b is not None), key=order if top else None)
+    def regex(node: dict) -> bytes:
+        children = sorted(b for b in node if b is not None)
         alternatives = [(rb" +" if byte == 32 else re.escape(bytes([byte]))) + regex(node[byte])
                         for byte in children]
         if not alternatives:
@@ -170,7 +181,7 @@ def _trie_pattern(keys: Iterable[bytes]) -> re.Pattern:
         body = alternatives[0] if len(alternatives) == 1 else b"(?:" + b"|".join(alternatives) + b")"
         return b"(?:" + body + b")?" if None in node else body
 
-    return re.compile(b" (" + regex(trie, top=True) + b")(?= )")
+    return re.compile(b" (" + regex(trie) + b")(?= )")
 
 
 def _default_rules_path() -> Path:
@@ -208,7 +219,7 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
                    1e-9, math.inf)
 
     rules: list[Rule] = []
-    evidence: dict[bytes, tuple[str, str, float]] = {}    # normalised keyword -> its meaning
+    evidence: dict[bytes, tuple[str, int, float]] = {}    # normalised keyword -> its meaning
     origin: dict[bytes, str] = {}                          # normalised keyword -> where it was written
     for n, raw in enumerate(policy.get("rules", []), start=1):
         rname = raw.get("name") or f"#{n}"
@@ -231,7 +242,7 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
                 raise ValueError(f"{where}: keyword {kw!r} is the same as {origin[key]} "
                                  "(case and punctuation are ignored)")
             origin[key] = f"{kw!r} in rule '{rname}'"
-            evidence[key] = (f"{rname}: '{kw}'", sev, weight)
+            evidence[key] = (f"{rname}: '{kw}'", _RANK[sev], weight)
         rules.append(Rule(rname, sev, weight, tuple(keywords)))
     if not rules:
         raise ValueError(f"{name}: no [[rules]] found")
@@ -261,32 +272,51 @@ def triage(ticket, rules: RuleSet) -> Triage:
     or, for quick experiments, a plain string (its id is then ``""``).
     """
     if isinstance(ticket, str):
-        tid, text = "", ticket
+        tid, text = "", _normalise(ticket)
     else:
-        tid, text = ticket.id, f"{ticket.subject}\n{ticket.body}"
-    scores = dict.fromkeys(SEVERITIES, 0.0)
+        tid, text = ticket.id, f" {ticket.subject}\n{ticket.body} "
+        if text.isascii():                              # _normalise, inlined for the hot loop;
+            text = text.encode("ascii").translate(_ASCII_TABLE, b"'")   # the spaces are there
+        else:
+            text = _normalise(text)
+    found = rules.pattern.findall(text)
+    if not found:                                       # no evidence at all
+        return Triage(tid, rules.fallback_severity, round(rules.base, 2), (),
+                      dict.fromkeys(SEVERITIES, 0.0))
+    evidence = rules.evidence
+    totals = [0.0] * len(SEVERITIES)                    # the scores, SEV1 first
     matched = []
-    seen = set()
-    for key in rules.pattern.findall(_normalise(text)):
-        if key not in rules.evidence:                   # "nothing,  loads" -> "nothing loads"
+    seen = []
+    for key in found:
+        meaning = evidence.get(key)
+        if meaning is None:                             # "nothing,  loads" -> "nothing loads"
             key = b" ".join(key.split())
+            meaning = evidence[key]
         if key in seen:                                 # each distinct keyword counts once
             continue
-        seen.add(key)
-        explanation, severity, weight = rules.evidence[key]
-        scores[severity] += weight
+        seen.append(key)
+        explanation, rank, weight = meaning
+        totals[rank] += weight
         matched.append(explanation)
-    if not matched:                                     # no evidence at all
-        return Triage(tid, rules.fallback_severity, round(rules.base, 2), (), scores)
-    severity = SEVERITIES[0]
-    for sev in SEVERITIES[1:]:                          # clearly higher only: a tie -> more severe
-        if scores[sev] > scores[severity] + 1e-9:       # (1e-9 absorbs float noise like 0.1 + 0.2)
-            severity = sev
-    top = scores[severity]
-    share = top / sum(scores.values())
-    strength = top / (top + rules.half_saturation)
-    confidence = rules.base + (1 - rules.base) * share * strength
-    return Triage(tid, severity, round(confidence, 2), tuple(matched), scores)
+    severity, confidence = _verdict(tuple(totals), rules.base, rules.half_saturation)
+    return Triage(tid, severity, confidence, tuple(matched), dict(zip(SEVERITIES, totals)))
+
+
+@lru_cache(maxsize=4096)
+def _verdict(totals: tuple[float, ...], base: float, half_saturation: float) -> tuple[str, float]:
+    """Severity and rounded confidence for the scores ``totals`` (SEV1 first).
+
+    Remembered, because tickets share few distinct scores and ``round`` is slow.
+    """
+    best = 0
+    for rank in range(1, len(totals)):                  # clearly higher only: a tie -> more severe
+        if totals[rank] > totals[best] + 1e-9:          # (1e-9 absorbs float noise like 0.1 + 0.2)
+            best = rank
+    top = totals[best]
+    share = top / sum(totals)
+    strength = top / (top + half_saturation)
+    confidence = base + (1 - base) * share * strength
+    return SEVERITIES[best], round(confidence, 2)
 
 
 def triage_all(tickets: Iterable, rules: RuleSet) -> list[Triage]:

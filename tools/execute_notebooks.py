@@ -29,7 +29,7 @@ def stabilise(nb) -> None:
 
 def execute(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3", record_timing=False,
+    client = NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3", record_timing=False, coalesce_streams=True,
                             store_widget_state=True, resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     stabilise(nb)        # widget state is kept while running (Output widgets need it), then dropped
