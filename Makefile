@@ -46,6 +46,9 @@ check-challenge: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_triage.py
 	$(BIN)/python benchmarks/bench_correlate.py
+	$(BIN)/python benchmarks/bench_cli.py
+	$(BIN)/python benchmarks/bench_widgets_desk.py
+	$(BIN)/python benchmarks/bench_widgets_aiops.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
