@@ -1043,14 +1043,16 @@ def baselines(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | N
 
 
 def window_sweep(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | None,
-                 truth: Mapping[str, tuple[str, str]], windows: Iterable[int | str] = DEFAULT_SWEEP):
+                 truth: Mapping[str, tuple[str, str]], windows: Iterable[int | str] = DEFAULT_SWEEP,
+                 progress: bool = True):
     """DataFrame: one row per window with incidents, pairwise precision/recall/F1,
-    noise reduction and root-cause accuracy. Shows a progress bar (``tqdm.auto``)."""
+    noise reduction and root-cause accuracy. Shows a ``tqdm.auto`` progress bar
+    unless ``progress=False`` (a notebook's saved output should hold results only)."""
     import pandas as pd
     from tqdm.auto import tqdm
     alerts = list(alerts)
     rows = []
-    for w in tqdm(list(windows), desc="window sweep", unit="window", leave=False):
+    for w in tqdm(list(windows), desc="window sweep", unit="window", leave=False, disable=not progress):
         window = parse_window(w)
         score = evaluate(correlate(alerts, topology, window, runbooks=_NO_RUNBOOKS), truth)
         rows.append({"window_s": window, "incidents": score["incidents"],

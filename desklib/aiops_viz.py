@@ -22,10 +22,8 @@ an alert summary is written by whoever wrote the alerting rule, not by us.
 from __future__ import annotations
 
 import base64
-import functools
 import html
 import io
-from contextlib import contextmanager
 from datetime import timezone
 from graphlib import CycleError
 from typing import Iterable, Mapping, Sequence
@@ -188,29 +186,10 @@ def plot_window_sweep(sweep_df, window_s: int | str | None = None, ax=None):
     return ax
 
 
-@contextmanager
-def _no_progress_bar():
-    """Run :func:`aiops.window_sweep` with its ``tqdm.auto`` bar disabled.
-
-    ``window_sweep`` looks ``tqdm.auto.tqdm`` up when it is called; a notebook output
-    should hold results, not a stale progress bar.
-    """
-    import tqdm.auto
-    real = tqdm.auto.tqdm
-    tqdm.auto.tqdm = functools.partial(real, disable=True)
-    try:
-        yield
-    finally:
-        tqdm.auto.tqdm = real
-
-
 def sweep(alerts: Iterable[Alert], topology, truth, windows: Iterable[int | str] = aiops.DEFAULT_SWEEP,
           progress: bool = False):
     """:func:`aiops.window_sweep` (same DataFrame), with the progress bar off unless asked for."""
-    if progress:
-        return aiops.window_sweep(alerts, topology, truth, windows)
-    with _no_progress_bar():
-        return aiops.window_sweep(alerts, topology, truth, windows)
+    return aiops.window_sweep(alerts, topology, truth, windows, progress=progress)
 
 
 # ----------------------------------------------------------------------------- the topology
