@@ -30,7 +30,7 @@ from typing import Iterable, Mapping
 
 import ipywidgets as widgets
 
-__all__ = ["HUMAN_COLUMNS", "WRONG_COLUMNS", "gate_view", "gate_summary", "gate_view_html",
+__all__ = ["HUMAN_COLUMNS", "WRONG_COLUMNS", "TABLE_ROWS", "GateColumns", "gate_view", "gate_summary", "gate_view_html",
            "render_gate_view", "ThresholdExplorer", "threshold_explorer"]
 
 HUMAN_COLUMNS = ["id", "subject", "severity", "confidence", "reason"]
@@ -44,6 +44,68 @@ def _subject(ticket, width: int = 70) -> str:
 
 
 # ----------------------------------------------------------------------------- the pure part
+
+#: Rows a table shows before it says "... N more" (the frames in the view hold them all).
+TABLE_ROWS = 25
+
+
+class GateColumns:
+    """What :func:`gate_view` reads, computed once per set of tickets: ids, subjects,
+    severities and confidences as arrays, whether any rule matched, and (with a
+    truth) whether each severity is right. The explorer keeps one, so a slider
+    move is a comparison over an array, not a pass over the tickets.
+    """
+
+    def __init__(self, triaged: Iterable, truth: Mapping[str, str] | None = None,
+                 tickets: Iterable | None = None):
+        import numpy as np
+        triaged = list(triaged)
+        subjects = {t.id: _subject(t) for t in tickets} if tickets is not None else {}
+        self.n = len(triaged)
+        self.ids = np.array([t.id for t in triaged], object)
+        self.subjects = np.array([subjects.get(t.id, "") for t in triaged], object)
+        self.severity = np.array([t.severity for t in triaged], object)
+        self.confidence = np.array([t.confidence for t in triaged], float)
+        self.matched = np.array([bool(t.matched) for t in triaged], bool)
+        self.truth = self.correct = None
+        if truth is not None:
+            missing = [t.id for t in triaged if t.id not in truth]
+            if missing:
+                raise ValueError(f"no true severity for tickets {missing[:10]}"
+                                 + (f" and {len(missing) - 10} more" if len(missing) > 10 else ""))
+            self.truth = np.array([truth[t.id] for t in triaged], object)
+            self.correct = self.severity == self.truth
+
+    def view(self, threshold: float) -> dict:
+        """:func:`gate_view` at ``threshold`` (the same rule as :func:`desklib.gate.gate`)."""
+        import numpy as np
+        import pandas as pd
+        from .gate import NO_EVIDENCE, _check_threshold, _fmt
+        threshold = _check_threshold(threshold)
+        auto = self.matched & (self.confidence >= threshold)      # gate.routes_auto, for all at once
+        human = np.flatnonzero(~auto)
+        shown = _fmt(threshold)
+        # one reason text per distinct confidence (a few dozen), not per ticket
+        levels, which = np.unique(self.confidence[human], return_inverse=True)
+        texts = np.array([f"confidence {_fmt(c)} < {shown}" for c in levels.tolist()], object)
+        reasons = np.where(self.matched[human], texts[which.reshape(-1)], NO_EVIDENCE)
+        queue = pd.DataFrame({"id": self.ids[human], "subject": self.subjects[human],
+                              "severity": self.severity[human], "confidence": self.confidence[human],
+                              "reason": reasons.astype(object)}, columns=HUMAN_COLUMNS)
+        n_auto = int(auto.sum())
+        accuracy, wrong = float("nan"), np.empty(0, np.int64)
+        if self.correct is not None:
+            wrong = np.flatnonzero(auto & ~self.correct)
+            accuracy = (n_auto - len(wrong)) / n_auto if n_auto else float("nan")
+        wrong_frame = pd.DataFrame({"id": self.ids[wrong], "subject": self.subjects[wrong],
+                                    "severity": self.severity[wrong],
+                                    "true_severity": (self.truth[wrong] if self.truth is not None
+                                                      else np.empty(0, object)),
+                                    "confidence": self.confidence[wrong]}, columns=WRONG_COLUMNS)
+        return {"threshold": float(threshold), "n": self.n, "auto": n_auto, "human": len(human),
+                "coverage": n_auto / self.n if self.n else float("nan"), "auto_accuracy": accuracy,
+                "auto_wrong": len(wrong), "human_queue": queue, "wrong_auto": wrong_frame}
+
 
 def gate_view(triaged: Iterable, truth: Mapping[str, str] | None, threshold: float,
               tickets: Iterable | None = None) -> dict:
@@ -59,30 +121,11 @@ def gate_view(triaged: Iterable, truth: Mapping[str, str] | None, threshold: flo
     id, subject, severity, confidence, reason — in input order) and
     ``wrong_auto`` (DataFrame: the auto-routed tickets whose severity is wrong).
     Text in the frames is raw; :func:`gate_view_html` escapes it.
+
+    Several thresholds on the same tickets: build :class:`GateColumns` once and
+    call its ``view``.
     """
-    import pandas as pd
-    from .gate import gate
-    triaged = list(triaged)
-    decisions = gate(triaged, threshold)
-    subjects = {t.id: _subject(t) for t in tickets} if tickets is not None else {}
-    human = [{"id": d.id, "subject": subjects.get(d.id, ""), "severity": d.severity,
-              "confidence": d.confidence, "reason": d.reason} for d in decisions if d.route == "human"]
-    auto = [d for d in decisions if d.route == "auto"]
-    wrong, accuracy = [], float("nan")
-    if truth is not None:
-        missing = [d.id for d in auto if d.id not in truth]
-        if missing:
-            raise ValueError(f"no true severity for tickets {missing}")
-        wrong = [{"id": d.id, "subject": subjects.get(d.id, ""), "severity": d.severity,
-                  "true_severity": truth[d.id], "confidence": d.confidence}
-                 for d in auto if truth[d.id] != d.severity]
-        accuracy = (len(auto) - len(wrong)) / len(auto) if auto else float("nan")
-    n = len(decisions)
-    return {"threshold": float(threshold), "n": n, "auto": len(auto), "human": len(human),
-            "coverage": len(auto) / n if n else float("nan"), "auto_accuracy": accuracy,
-            "auto_wrong": len(wrong),
-            "human_queue": pd.DataFrame(human, columns=HUMAN_COLUMNS),
-            "wrong_auto": pd.DataFrame(wrong, columns=WRONG_COLUMNS)}
+    return GateColumns(triaged, truth, tickets).view(threshold)
 
 
 def gate_summary(view: dict) -> str:
@@ -101,11 +144,15 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _table_html(frame, caption: str) -> str:
-    """A small HTML table; every header and cell is passed through html.escape."""
+def _table_html(frame, caption: str, limit: int = TABLE_ROWS) -> str:
+    """A small HTML table of the first ``limit`` rows (then one row saying how many
+    more); every header and cell is passed through html.escape."""
     head = "".join(f"<th style='text-align:left'>{html.escape(str(c))}</th>" for c in frame.columns)
     body = "".join("<tr>" + "".join(f"<td style='text-align:left'>{html.escape(_cell(v))}</td>" for v in row)
-                   + "</tr>" for row in frame.itertuples(index=False))
+                   + "</tr>" for row in frame.head(limit).itertuples(index=False))
+    if len(frame) > limit:
+        body += (f"<tr><td colspan='{len(frame.columns)}'><i>… {len(frame) - limit:,} more "
+                 "(all of them are in the view's frame)</i></td></tr>")
     if not len(frame):
         body = f"<tr><td colspan='{len(frame.columns)}'><i>none</i></td></tr>"
     return (f"<table class='desk-table'><caption style='text-align:left'><b>{html.escape(caption)}</b></caption>"
@@ -148,6 +195,7 @@ class ThresholdExplorer(widgets.VBox):
         from .triage import expected_calibration_error, reliability_table
 
         self.triaged, self.truth, self.tickets = list(triaged), truth, list(tickets)
+        self.columns = GateColumns(self.triaged, truth, self.tickets)     # read once, not per move
         self.slider = widgets.FloatSlider(value=threshold, min=0.0, max=1.0, step=0.01,
                                           description="threshold", readout_format=".2f",
                                           continuous_update=True,
@@ -183,7 +231,7 @@ class ThresholdExplorer(widgets.VBox):
         """Recompute the view at ``threshold`` and redraw; returns the view."""
         from . import plots
         threshold = round(float(threshold), 2)          # the slider's step; 0.67 stays 0.67
-        self.view = gate_view(self.triaged, self.truth, threshold, self.tickets)
+        self.view = self.columns.view(threshold)
         self.summary.value = f"<b>{html.escape(gate_summary(self.view))}</b>"
         self.tables.value = _tables_html(self.view)
         for ax in self.axes:

@@ -129,6 +129,27 @@ def test_gate_view_counts_add_up_and_match_the_sweep():
                 assert math.isnan(view["auto_accuracy"])
 
 
+def test_gate_view_routes_exactly_as_the_gate_does():
+    from desklib.gate import gate
+    for th in (0.0, 0.2, 0.49, 0.5, 0.67, 0.77, 0.78, 1.0):
+        view = widgets.gate_view(TRIAGED, TRUTH, th, TICKETS)
+        decisions = [d for d in gate(TRIAGED, th) if d.route == "human"]
+        assert list(view["human_queue"]["id"]) == [d.id for d in decisions]
+        assert list(view["human_queue"]["reason"]) == [d.reason for d in decisions]
+        assert list(view["human_queue"]["confidence"]) == [d.confidence for d in decisions]
+
+
+def test_a_long_human_queue_shows_the_first_rows_and_counts_the_rest():
+    many = TICKETS * 3                   # 144 tickets, ids repeat; the view does not mind
+    triaged = TRIAGED * 3
+    view = widgets.gate_view(triaged, TRUTH, 0.99, many)
+    assert view["human"] == len(view["human_queue"]) > widgets.TABLE_ROWS
+    html = widgets.gate_view_html(view)
+    shown = html.split("Auto-routed")[0]
+    assert shown.count("<tr><td") == widgets.TABLE_ROWS + 1
+    assert f"… {view['human'] - widgets.TABLE_ROWS:,} more" in shown
+
+
 def test_gate_view_at_the_default_names_the_honest_blind_spot():
     view = widgets.gate_view(TRIAGED, TRUTH, default_threshold(), TICKETS)
     assert (view["auto"], view["human"]) == (39, 9)
