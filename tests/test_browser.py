@@ -358,14 +358,15 @@ def test_gate_notebook_threshold_slider(notebook_page, lab, day, capsys):
     expect(human_table.locator("caption")).to_have_text(f"Human queue ({expected['human']})")
     expect(human_table.locator("tbody tr td:first-child")).to_have_text(list(expected["human_queue"]["id"]))
 
-    # t19's subject is on screen as the characters a learner can read, in a cell with no child elements
+    # t19's markup made no element and opened no dialog; its subject is on screen as the
+    # characters a learner can read, in a table cell with no child elements
+    assert injected_elements(page) == [], "ticket markup became elements in the page"
+    assert dialogs == [], f"the page opened dialogs: {dialogs}"
     subject = expected["human_queue"].set_index("id").loc[T19, "subject"]
     cell = human_table.locator("tbody tr", has=page.get_by_role("cell", name=T19, exact=True)).locator("td").nth(1)
+    assert cell.evaluate("e => e.childElementCount") == 0, cell.evaluate("e => e.innerHTML")
     expect(cell).to_have_text(subject)
     expect(cell).to_be_visible()
-    assert cell.evaluate("e => e.childElementCount") == 0
-    assert injected_elements(page) == []
-    assert dialogs == [], f"the page opened dialogs: {dialogs}"
 
     path = screenshot(page, explorer, "02_gate")
     show(capsys, f"screenshot of 02_gate at threshold {target:.2f}: {path}")
