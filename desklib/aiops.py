@@ -58,14 +58,15 @@ dedup, one batch of binary searches for all the "most recent alert on that servi
 look-ups of :func:`group`, a union-find run on arrays (:func:`_components`), and root
 causes, service lists and symptoms of all incidents at once (:func:`_assemble`).
 Grouping stays O(n log n). Laziness does the rest: labels are read only for alerts
-that could be repeats; the reason sentences are written only when read
-(``Incident.why``); Python's cycle collector is paused while the result is built.
-``benchmarks/bench_correlate.py`` measures it: on the course machine 100k alerts take
-about 0.35 s and 1M about 3.8 s (growth about 11x for 10x the alerts; the earlier
-plain-Python stages took 0.8 s and 5.8 s in the same run). Most of what remains is
-the one pass per field over the alert objects and making the 222k records. numpy
-is imported inside the functions that use it, so ``import desklib.aiops`` stays
-light; pandas only inside the helpers that return DataFrames.
+that could be repeats; the :class:`Incident` records are made when first read (all at
+once when you loop over them, only those you index when you index: the window explorer
+shows 25 of 20,000), and their reason sentences only when read (``Incident.why``);
+Python's cycle collector is paused while the result is built. Trying many windows on
+one storm? :func:`prepare` sorts and reads it once, and the "most recent alert on each
+neighbouring service" look-ups, which do not depend on the window, are kept with it.
+``make bench`` measures all of it (``benchmarks/run.py``). numpy is imported inside the
+functions that use it, so ``import desklib.aiops`` stays light; pandas only inside the
+helpers that return DataFrames.
 """
 from __future__ import annotations
 
@@ -74,13 +75,14 @@ import re
 import tomllib
 from collections import Counter, defaultdict, deque
 from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence as SequenceABC
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 from itertools import count, repeat
-from operator import attrgetter, is_, methodcaller
+from operator import attrgetter, floordiv, is_, methodcaller, sub
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -91,9 +93,9 @@ if TYPE_CHECKING:                  # numpy is imported inside the functions that
 
 __all__ = [
     "DEFAULT_WINDOW_S", "DEFAULT_SWEEP", "SEVERITIES",
-    "Incident", "Correlation", "Runbooks",
+    "Incident", "Incidents", "Correlation", "Runbooks",
     "parse_window", "normalize", "dedup", "neighbours", "group", "root_cause", "upstream_order", "explain",
-    "load_runbooks", "correlate", "to_json",
+    "load_runbooks", "prepare", "PreparedAlerts", "correlate", "to_json",
     "evaluate", "baselines", "window_sweep", "incidents_frame", "alerts_frame",
 ]
 
@@ -152,7 +154,8 @@ def normalize(alerts: Iterable[Alert]) -> list[Alert]:
 
 _TS, _ID, _SERVICE, _NAME, _SEVERITY, _LABELS = map(
     attrgetter, ("ts", "id", "service", "name", "severity", "labels"))
-_TZINFO, _TIMESTAMP, _ITEMS = attrgetter("ts.tzinfo"), methodcaller("timestamp"), methodcaller("items")
+_TZINFO, _ITEMS = attrgetter("ts.tzinfo"), methodcaller("items")
+_EPOCH, _MICROSECOND = datetime(1970, 1, 1, tzinfo=timezone.utc), timedelta(microseconds=1)
 
 
 class _Stream:
@@ -185,6 +188,44 @@ class _Stream:
         """(service, alert name) as one integer per alert."""
         return _pair(self.services[1], self.names[1])
 
+    @cached_property
+    def by_kind(self) -> np.ndarray:
+        """The alert indices sorted by kind, then time."""
+        import numpy as np
+        return np.argsort(self.kinds, kind="stable")
+
+    @cached_property
+    def labels(self) -> np.ndarray:
+        """Each alert's label set as an integer (equal sets, equal codes)."""
+        return _label_codes(self.alerts)
+
+    @cached_property
+    def severity_ranks(self) -> np.ndarray:
+        """Each alert's place in :data:`SEVERITIES` (worst 0; unknown severities last)."""
+        import numpy as np
+        rank, unknown = _SEVERITY_RANK.get, len(SEVERITIES)
+        return np.fromiter(map(rank, map(_SEVERITY, self.alerts), repeat(unknown)), np.int8, len(self))
+
+
+#: What :func:`prepare` returns: the sorted alerts with their fields as arrays.
+PreparedAlerts = _Stream
+
+
+def prepare(alerts: Iterable[Alert] | "PreparedAlerts") -> "PreparedAlerts":
+    """Do once what every window shares: sort the alerts (:func:`normalize`) and read
+    every field the stages use into arrays.
+
+    Pass the result to :func:`correlate` or :func:`window_sweep` in place of the alerts
+    when you try many windows on the same storm (the window explorer does): each run
+    then starts from the arrays. The result is the same as from the alerts themselves.
+    """
+    if isinstance(alerts, _Stream):
+        return alerts
+    stream = _ordered(alerts)
+    for column in ("services", "names", "kinds", "by_kind", "labels", "severity_ranks"):
+        getattr(stream, column)
+    return stream
+
 
 def _ordered(alerts: Iterable[Alert]) -> _Stream:
     """The alerts sorted by (ts, id) as a :class:`_Stream`."""
@@ -192,7 +233,9 @@ def _ordered(alerts: Iterable[Alert]) -> _Stream:
     alerts = list(alerts)
     if not all(map(is_, map(_TZINFO, alerts), repeat(UTC))):
         alerts = [_in_utc(a) for a in alerts]
-    stamps = np.array(list(map(_TIMESTAMP, map(_TS, alerts))), dtype=float)
+    # microseconds since the epoch, exactly (a float timestamp sorts the same, slower)
+    stamps = np.fromiter(map(floordiv, map(sub, map(_TS, alerts), repeat(_EPOCH)), repeat(_MICROSECOND)),
+                         np.int64, len(alerts))
     ids = list(map(_ID, alerts))
     if len(set(ids)) != len(ids):
         dup = next(aid for aid, count in Counter(ids).items() if count > 1)
@@ -202,7 +245,8 @@ def _ordered(alerts: Iterable[Alert]) -> _Stream:
         alerts = list(map(alerts.__getitem__, order.tolist()))
         ids = list(map(ids.__getitem__, order.tolist()))
         stamps = stamps[order]
-    return _Stream(alerts, stamps.astype(np.int64), ids)
+    seconds = np.abs(stamps) // 1_000_000 * np.sign(stamps)          # whole seconds, toward zero
+    return _Stream(alerts, seconds, ids)
 
 
 def _time_order(stamps: np.ndarray, ids: list[str]) -> np.ndarray | None:
@@ -293,12 +337,14 @@ def _first_firings(stream: _Stream, window: int) -> np.ndarray:
     import numpy as np
     n, ts, kinds = len(stream), stream.ts, stream.kinds
     first = np.arange(n)
-    by_kind = np.argsort(kinds, kind="stable")
+    by_kind = stream.by_kind
     close = (kinds[by_kind[1:]] == kinds[by_kind[:-1]]) & (ts[by_kind[1:]] - ts[by_kind[:-1]] <= window)
     maybe = np.zeros(n, bool)
     maybe[by_kind[1:][close]] = maybe[by_kind[:-1][close]] = True
     some = np.flatnonzero(maybe)
-    identity = _pair(kinds[some], _label_codes(list(map(stream.alerts.__getitem__, some.tolist()))))
+    labels = (stream.__dict__["labels"][some] if "labels" in stream.__dict__     # prepared: read already
+              else _label_codes(list(map(stream.alerts.__getitem__, some.tolist()))))
+    identity = _pair(kinds[some], labels)
     order = np.argsort(identity, kind="stable")
     by_identity, same = some[order], identity[order]
     t = ts[by_identity]
@@ -353,6 +399,35 @@ def _link_table(topology: Mapping[str, Sequence[str]], services: Iterable[str]) 
     return table
 
 
+def _topology_tables(stream: _Stream, topology: Mapping[str, Sequence[str]]) -> dict:
+    """What the stages read from the topology for this stream's services, made once per
+    stream and topology: ``rows`` (each alerting service's link table, as service codes
+    and link kinds), ``deps`` (each alerting service's alerting dependencies, as codes)
+    and ``upstream`` (:func:`upstream_order`, or the ``CycleError`` it raised).
+
+    A prepared stream is correlated again and again (one window after another); the
+    tables are kept on it next to a copy of the topology, and made again if the
+    topology given differs from that copy in any way.
+    """
+    snapshot = tuple((s, tuple(deps)) for s, deps in topology.items())
+    cached = stream.__dict__.get("_topology")
+    if cached is not None and cached[0] == snapshot:
+        return cached[1]
+    names = stream.services[0]
+    code = {s: i for i, s in enumerate(names)}
+    table = _link_table(topology, names)
+    dependencies = _dependency_sets(topology)
+    try:
+        upstream = upstream_order(topology)
+    except CycleError as exc:
+        upstream = exc
+    tables = {"rows": [[(code[o], kind) for o, kind in table[s] if o in code] for s in names],
+              "deps": [[code[d] for d in dependencies.get(s, ()) if d in code] for s in names],
+              "upstream": upstream}
+    stream.__dict__["_topology"] = (snapshot, tables)
+    return tables
+
+
 def group(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | None = None,
           window_s: int | str = DEFAULT_WINDOW_S) -> list[list[Alert]]:
     """Stage 3: the alerts as incidents (lists in time order), incidents ordered by start.
@@ -399,14 +474,39 @@ def _run_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None, wi
     """
     import numpy as np
     n, ts = len(stream), stream.ts
+    j, k, entry_rank, entry_kind = _candidate_links(stream, topology)
+    close = ts[j] - ts[k] <= window                                   # the only step the window is in
+    j, k, rank, kinds = j[close], k[close], entry_rank[close], entry_kind[close]
+    best = np.full(n, np.iinfo(np.int64).max, np.int64)              # each alert's first valid link
+    np.minimum.at(best, j, rank)
+    first = rank == best[j]
+    how_kind = np.full(n, -1, np.int8)
+    how_kind[j[first]] = kinds[first]
+    how_k = np.zeros(n, np.int64)
+    how_k[j[first]] = k[first]
+    return _components(n, j, k), how_kind, how_k
+
+
+def _candidate_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None):
+    """Every link an alert could make, whatever the window: ``(j, k, rank, kind)`` arrays,
+    one entry per alert j and entry of its service's link table whose service has an
+    alert k before j (the most recent one); ``rank`` is the entry's place in the row
+    (lower explains better) and ``kind`` its link kind. :func:`_run_links` keeps those
+    at most a window apart. Kept on the stream, so a prepared stream pays for the
+    binary searches once, not once per window.
+    """
+    import numpy as np
+    key = None if topology is None else tuple((s, tuple(d)) for s, d in topology.items())
+    cache = stream.__dict__.setdefault("_links", {})
+    if key in cache:
+        return cache[key]
+    n = len(stream)
     if topology is None:           # one pseudo-service: every alert neighbours every other
         homes = np.zeros(n, np.int64)
         rows = [[(0, TIME_ONLY)]]
     else:
-        names, homes = stream.services
-        code = {s: i for i, s in enumerate(names)}
-        table = _link_table(topology, names)
-        rows = [[(code[o], kind) for o, kind in table[s] if o in code] for s in names]  # services with alerts
+        homes = stream.services[1]
+        rows = _topology_tables(stream, topology)["rows"]           # services with alerts
     lengths = np.array([len(r) for r in rows], np.int64)
     other = np.array([o for r in rows for o, _ in r], np.int64)      # the table, flat: entry e
     kinds = np.array([k for r in rows for _, k in r], np.int8)       # links to service other[e]
@@ -425,17 +525,10 @@ def _run_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None, wi
     at = np.searchsorted(keys, o * n + j) - 1                         # the last key before (o, j)
     k = keys[at] - o * n                                              # an alert on o if 0 <= k
     ok = (at >= 0) & (k >= 0)
-    k = np.where(ok, k, 0)
-    ok &= ts[j] - ts[k] <= window
     j, k, entry = j[ok], k[ok], entry[ok]
-    best = np.full(n, len(other), np.int64)                           # each alert's first valid link
-    np.minimum.at(best, j, rank[entry])
-    first = rank[entry] == best[j]
-    how_kind = np.full(n, -1, np.int8)
-    how_kind[j[first]] = kinds[entry[first]]
-    how_k = np.zeros(n, np.int64)
-    how_k[j[first]] = k[first]
-    return _components(n, j, k), how_kind, how_k
+    cache.clear()                  # one topology at a time: the arrays are as long as the storm
+    cache[key] = found = (j, k, rank[entry], kinds[entry])
+    return found
 
 
 def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -552,9 +645,7 @@ def _root_causes(stream: _Stream, members: np.ndarray, incident: np.ndarray, ale
     svc = services[members[alerting]]
     candidate = np.ones(len(alerting), bool)
     if topology is not None:       # drop services with an alerting dependency in their incident
-        deps = _dependency_sets(topology)
-        code = {s: i for i, s in enumerate(names)}
-        rows = [[code[d] for d in deps.get(s, ()) if d in code] for s in names]
+        rows = _topology_tables(stream, topology)["deps"]
         lengths = np.array([len(r) for r in rows], np.int64)
         flat = np.array([d for r in rows for d in r], np.int64)
         per_pair = lengths[svc]
@@ -761,7 +852,7 @@ class Incident:
 @dataclass(frozen=True, slots=True)
 class Correlation:
     """The result of :func:`correlate`: incidents plus the parameters that produced them."""
-    incidents: tuple[Incident, ...]
+    incidents: Incidents           # a tuple-like sequence of Incident records
     alerts: tuple[Alert, ...]      # the normalized stream, time order
     window_s: int
     topology_used: bool
@@ -785,14 +876,16 @@ def correlate(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | N
               window_s: int | str = DEFAULT_WINDOW_S, *, runbooks: Runbooks | None = None) -> Correlation:
     """Run the whole chain: normalize -> dedup -> group -> root cause -> explain -> hand off.
 
-    ``topology`` maps a service to the services it depends on (``load_topology``);
-    ``None`` groups by time alone. ``runbooks`` defaults to ``fixtures/runbooks.toml``.
+    ``alerts`` are :class:`~desklib.records.Alert` records in any order, or what
+    :func:`prepare` made of them. ``topology`` maps a service to the services it
+    depends on (``load_topology``); ``None`` groups by time alone. ``runbooks``
+    defaults to ``fixtures/runbooks.toml``.
     """
     window = parse_window(window_s)
     if runbooks is None:
         runbooks = load_runbooks()
     with _gc_paused():
-        stream = _ordered(alerts)
+        stream = alerts if isinstance(alerts, _Stream) else _ordered(alerts)
         first = _first_firings(stream, window)
         roots, how_kind, how_k = _run_links(stream, topology, window)
         reason = _reasons(stream, first, roots, how_kind, how_k, topology, window)
@@ -830,87 +923,207 @@ def _assemble(stream: _Stream, roots: np.ndarray, first: np.ndarray, reason: Cal
     """Partition (each alert's root index) -> Correlation with hand-off records.
 
     Every field of every incident is computed for all incidents at once, as array
-    operations over the alerts grouped by incident; Python then only slices the
-    resulting columns into tuples and fills in the records.
+    operations over the alerts grouped by incident (:class:`_IncidentTable`); the
+    records themselves are made when they are first read, in bulk
+    (:class:`Incidents`).
     """
     import numpy as np
-    alerts, ids, ts, n = stream.alerts, stream.ids, stream.ts, len(stream)
+    ids, n = stream.ids, len(stream)
     id_array = np.array(ids, object)
     repeat_of = first != np.arange(n)
     duplicate_of = dict(zip(id_array[repeat_of].tolist(), id_array[first[repeat_of]].tolist()))
-    if not n:
-        return Correlation(incidents=(), alerts=(), window_s=window,
-                           topology_used=topology is not None, duplicate_of=duplicate_of)
-    # the alerts grouped by incident (roots come in time order, so incidents do too)
-    members = np.argsort(roots, kind="stable")
-    starts = np.flatnonzero(np.r_[True, roots[members[1:]] != roots[members[:-1]]])
-    stops = np.r_[starts[1:], n]
-    incident = np.repeat(np.arange(len(starts)), stops - starts)    # of each position in members
-
-    # stage 4: each incident's root cause, then its other services, most upstream first
-    service_names, services = stream.services
-    alerting = _first_of_each(_pair(services[members], incident))   # first alert of each service
-    cause = _root_causes(stream, members, incident, alerting, topology)
-    root_j = members[alerting[cause]]
-    rank = None
-    if topology is not None:
-        try:
-            rank = upstream_order(topology)
-        except CycleError:
-            rank = None            # no dependency order: services stay in order of first alert
-    upstream = np.array([rank.get(s, len(rank)) for s in service_names] if rank else [0] * len(service_names))
-    not_cause = np.ones(len(alerting), bool)
-    not_cause[cause] = False
-    svc = services[members[alerting]]
-    listed = np.lexsort((alerting, upstream[svc], not_cause, incident[alerting]))
-    service_column = _slices(np.array(service_names, object)[svc[listed]].tolist(), incident[alerting])
-
-    # every other (service, alert name) of the incident, in order of first alert
-    alert_names, codes = stream.names
-    kinds = _first_of_each(_pair(stream.kinds[members], incident))
-    kinds = kinds[~np.isin(kinds, alerting[cause])]
-    # one (service, name) tuple per distinct kind, shared by every incident that lists it
-    distinct, which = np.unique(stream.kinds[members[kinds]], return_index=True, return_inverse=True)[1:]
-    pairs = [(service_names[services[j]], alert_names[codes[j]]) for j in members[kinds[distinct]].tolist()]
-    symptoms = list(map(pairs.__getitem__, which.reshape(-1).tolist()))
-    symptom_column = _slices(symptoms, incident[kinds], len(starts))
-
-    severity_rank, unknown = _SEVERITY_RANK.get, len(SEVERITIES)
-    worst_of = np.fromiter(map(severity_rank, map(_SEVERITY, alerts), repeat(unknown)), np.int8, n)
-    worst = np.minimum.reduceat(worst_of[members], starts).tolist()
-    root_list = root_j.tolist()
-    root_cause = np.array(service_names, object)[services[root_j]].tolist()
-    root_alert = np.array(alert_names, object)[codes[root_j]].tolist()
-    runbook = {pair: runbooks.key_for(*pair) for pair in set(zip(root_alert, root_cause))}
-    alert_ids = id_array[members].tolist()
-    columns = {
-        "id": [f"INC-{number}" for number in range(1, len(starts) + 1)],
-        "root_cause": root_cause,
-        "root_alert": root_alert,
-        "root_alert_id": [ids[j] for j in root_list],
-        "services": service_column,
-        "symptoms": symptom_column,
-        "start": [alerts[j].ts for j in members[starts].tolist()],
-        "end": [alerts[j].ts for j in members[stops - 1].tolist()],
-        "severity": [SEVERITIES[w] if w < unknown else alerts[j].severity for w, j in zip(worst, root_list)],
-        "runbook": list(map(runbook.__getitem__, zip(root_alert, root_cause))),
-        "alert_ids": _slices(alert_ids, incident),
-        "duplicates": np.add.reduceat(repeat_of[members], starts).tolist(),
-        "why": _records(_Why, len(starts), {"_ids": repeat(ids), "_members": repeat(members),
-                                            "_start": starts.tolist(), "_stop": stops.tolist(),
-                                            "_reason": repeat(reason), "_where": repeat(None)}),
-    }
-    incidents = _records(Incident, len(starts), columns)
-    return Correlation(incidents=tuple(incidents), alerts=tuple(alerts), window_s=window,
+    table = _IncidentTable(stream, roots, repeat_of, id_array, reason, topology, runbooks) if n else None
+    return Correlation(incidents=Incidents(table), alerts=tuple(stream.alerts), window_s=window,
                        topology_used=topology is not None, duplicate_of=duplicate_of)
 
 
-def _slices(flat: list, group: np.ndarray, groups: int | None = None) -> list[tuple]:
-    """``flat`` cut into one tuple per group; ``group`` numbers each item's group (sorted)."""
-    import numpy as np
-    counts = np.bincount(group, minlength=groups or 0)
-    stops = np.cumsum(counts).tolist()
-    return list(map(tuple, map(flat.__getitem__, map(slice, [0, *stops[:-1]], stops))))
+class _IncidentTable:
+    """The incidents of one run as columns (numpy arrays over the alerts grouped by
+    incident); :meth:`records` turns a range of them into :class:`Incident` objects.
+
+    ``members`` lists alert indices incident by incident (each in time order);
+    incident i is ``members[starts[i]:stops[i]]``; ``incident_of[j]`` numbers alert j's
+    incident; ``root_j`` holds each incident's root-cause alert.
+    """
+
+    def __init__(self, stream: _Stream, roots: np.ndarray, repeat_of: np.ndarray, id_array: np.ndarray,
+                 reason: Callable[[int], str], topology: Mapping[str, Sequence[str]] | None,
+                 runbooks: Runbooks):
+        import numpy as np
+        self.stream, self.reason, self.runbooks, self.id_array = stream, reason, runbooks, id_array
+        self.repeat_of = repeat_of                                   # is alert j a duplicate?
+        n = len(stream)
+        # the alerts grouped by incident (roots come in time order, so incidents do too)
+        self.members = members = np.argsort(roots, kind="stable")
+        self.starts = starts = np.flatnonzero(np.r_[True, roots[members[1:]] != roots[members[:-1]]])
+        self.stops = np.r_[starts[1:], n]
+        m = len(starts)
+        incident = np.repeat(np.arange(m), self.stops - starts)      # of each position in members
+        self.incident_of = np.empty(n, np.int64)
+        self.incident_of[members] = incident
+
+        # stage 4: each incident's root cause, then its other services, most upstream first
+        service_names, services = stream.services
+        alerting = _first_of_each(_pair(services[members], incident))   # first alert of each service
+        cause = _root_causes(stream, members, incident, alerting, topology)
+        self.root_j = members[alerting[cause]]
+        rank = None
+        if topology is not None:
+            rank = _topology_tables(stream, topology)["upstream"]
+            if isinstance(rank, CycleError):
+                rank = None        # no dependency order: services stay in order of first alert
+        upstream = np.array([rank.get(s, len(rank)) for s in service_names] if rank else [0] * len(service_names))
+        not_cause = np.ones(len(alerting), bool)
+        not_cause[cause] = False
+        svc = services[members[alerting]]
+        listed = np.lexsort((alerting, upstream[svc], not_cause, incident[alerting]))
+        self.service_codes = svc[listed]
+        self.service_bounds = np.r_[0, np.cumsum(np.bincount(incident[alerting], minlength=m))]
+
+        # every other (service, alert name) of the incident, in order of first alert
+        kinds = _first_of_each(_pair(stream.kinds[members], incident))
+        kinds = kinds[~np.isin(kinds, alerting[cause])]
+        self.symptom_j = members[kinds]
+        self.symptom_bounds = np.r_[0, np.cumsum(np.bincount(incident[kinds], minlength=m))]
+
+        self.worst = np.minimum.reduceat(stream.severity_ranks[members], starts)
+        self.duplicates = np.add.reduceat(repeat_of[members], starts)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def root_causes(self) -> list[str]:
+        """The root-cause service of every incident, in order."""
+        names, services = self.stream.services
+        return list(map(names.__getitem__, services[self.root_j].tolist()))
+
+    def records(self, lo: int, hi: int) -> list[Incident]:
+        """Incidents ``lo .. hi-1`` as records, every field made for all of them at once."""
+        import numpy as np
+        stream = self.stream
+        alerts, ids = stream.alerts, stream.ids
+        service_names, services = stream.services
+        alert_names, codes = stream.names
+        starts, stops, members = self.starts[lo:hi], self.stops[lo:hi], self.members
+        root_j = self.root_j[lo:hi]
+        root_list = root_j.tolist()
+        root_cause = list(map(service_names.__getitem__, services[root_j].tolist()))
+        root_alert = list(map(alert_names.__getitem__, codes[root_j].tolist()))
+        runbook = {pair: self.runbooks.key_for(*pair) for pair in set(zip(root_alert, root_cause))}
+
+        sb, yb = self.service_bounds, self.symptom_bounds
+        service_column = _cut(list(map(service_names.__getitem__,
+                                       self.service_codes[sb[lo]:sb[hi]].tolist())), sb[lo:hi + 1] - sb[lo])
+        # one (service, name) tuple per distinct kind, shared by every incident that lists it
+        symptom_j = self.symptom_j[yb[lo]:yb[hi]]
+        distinct, which = np.unique(stream.kinds[symptom_j], return_index=True, return_inverse=True)[1:]
+        pairs = [(service_names[services[j]], alert_names[codes[j]]) for j in symptom_j[distinct].tolist()]
+        symptoms = list(map(pairs.__getitem__, which.reshape(-1).tolist()))
+        symptom_column = _cut(symptoms, yb[lo:hi + 1] - yb[lo])
+
+        unknown = len(SEVERITIES)
+        first_position, last_position = (int(starts[0]), int(stops[-1])) if hi > lo else (0, 0)
+        alert_ids = self.id_array[members[first_position:last_position]].tolist()
+        bounds = np.r_[starts, last_position] - first_position
+        columns = {
+            "id": [f"INC-{number}" for number in range(lo + 1, hi + 1)],
+            "root_cause": root_cause,
+            "root_alert": root_alert,
+            "root_alert_id": list(map(ids.__getitem__, root_list)),
+            "services": service_column,
+            "symptoms": symptom_column,
+            "start": [alerts[j].ts for j in members[starts].tolist()],
+            "end": [alerts[j].ts for j in members[stops - 1].tolist()],
+            "severity": [SEVERITIES[w] if w < unknown else alerts[j].severity
+                         for w, j in zip(self.worst[lo:hi].tolist(), root_list)],
+            "runbook": list(map(runbook.__getitem__, zip(root_alert, root_cause))),
+            "alert_ids": _cut(alert_ids, bounds),
+            "duplicates": self.duplicates[lo:hi].tolist(),
+            "why": _records(_Why, hi - lo, {"_ids": repeat(ids), "_members": repeat(members),
+                                            "_start": starts.tolist(), "_stop": stops.tolist(),
+                                            "_reason": repeat(self.reason), "_where": repeat(None)}),
+        }
+        with _gc_paused():
+            return _records(Incident, hi - lo, columns)
+
+
+class Incidents(SequenceABC):
+    """The incidents of a :class:`Correlation`: a read-only sequence, like a tuple.
+
+    ``len`` and the numbers (noise reduction, the explorer's counts) come from the
+    columns at once; the :class:`Incident` records are made when first read -- all of
+    them in one go when you loop, only the ones you ask for when you index or slice
+    (the window explorer shows the first 25 of 20,000). Once made, a record is kept,
+    so ``c.incidents[0] is c.incidents[0]``. Compares equal to a tuple of the same
+    records.
+    """
+    __slots__ = ("_table", "_made", "_all")
+
+    def __init__(self, table: _IncidentTable | None = None):
+        self._table, self._made, self._all = table, {}, (None if table is not None and len(table) else ())
+
+    def __len__(self) -> int:
+        return len(self._table) if self._table is not None else 0
+
+    def _every(self) -> tuple:
+        if self._all is None:
+            made = self._table.records(0, len(self._table))
+            for i, record in self._made.items():        # keep the ones already handed out
+                made[i] = record
+            self._all, self._made = tuple(made), {}
+        return self._all
+
+    def __getitem__(self, index):
+        if self._all is not None:
+            return self._all[index]
+        n = len(self)
+        if isinstance(index, slice):
+            lo, hi, step = index.indices(n)
+            if step != 1 or hi - lo > n // 2:
+                return self._every()[index]
+            wanted = [i for i in range(lo, hi) if i not in self._made]
+            if wanted:
+                for i, record in zip(range(wanted[0], wanted[-1] + 1),
+                                     self._table.records(wanted[0], wanted[-1] + 1)):
+                    self._made.setdefault(i, record)
+            return tuple(self._made[i] for i in range(lo, hi))
+        i = index.__index__()
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("incident index out of range")
+        if i not in self._made:
+            self._made[i] = self._table.records(i, i + 1)[0]
+        return self._made[i]
+
+    def __iter__(self) -> Iterator[Incident]:
+        return iter(self._every())
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (Incidents, tuple, list)):
+            return len(self) == len(other) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(self._every())
+
+    def incident_of(self) -> np.ndarray:
+        """For each alert of the stream (time order), the number of its incident (0, 1, ...)."""
+        import numpy as np
+        return self._table.incident_of if self._table is not None else np.empty(0, np.int64)
+
+    def root_causes(self) -> list[str]:
+        """Each incident's root-cause service, without making the records."""
+        return self._table.root_causes() if self._table is not None else []
+
+
+def _cut(flat: list, bounds: np.ndarray) -> list[tuple]:
+    """``flat`` cut into tuples at ``bounds`` (``len(groups) + 1`` offsets, from 0)."""
+    edges = bounds.tolist()
+    return list(map(tuple, map(flat.__getitem__, map(slice, edges[:-1], edges[1:]))))
 
 
 def _records(cls: type, m: int, columns: Mapping[str, Iterable]) -> list:
@@ -955,9 +1168,17 @@ def evaluate(correlation: Correlation, truth: Mapping[str, tuple[str, str]]) -> 
     * root-cause accuracy: for each true incident, take the predicted incident holding
       most of its alerts (ties: the earlier one); it is right if it names the true cause.
     """
-    predicted = {aid: inc.id for inc in correlation.incidents for aid in inc.alert_ids}
-    missing, extra = truth.keys() - predicted.keys(), predicted.keys() - truth.keys()
-    if missing or extra:
+    return _score(correlation, _truth_codes(truth, [a.id for a in correlation.alerts]))
+
+
+def _truth_codes(truth: Mapping[str, tuple[str, str]], ids: Sequence[str]) -> tuple:
+    """The truth as arrays over alerts in the order of ``ids``: ``(true incident number of
+    each alert, root-cause service of each true incident)``. Checks that the truth covers
+    exactly these alerts and names one root cause per incident."""
+    import numpy as np
+    missing = [aid for aid in ids if aid not in truth]
+    if missing or len(truth) != len(ids):
+        missing, extra = truth.keys() - set(ids), set(ids) - truth.keys()
         raise ValueError(f"truth and alerts disagree: {len(missing)} ids only in the truth "
                          f"{sorted(missing)[:3]}, {len(extra)} only in the alerts {sorted(extra)[:3]}")
     true_root: dict[str, str] = {}
@@ -965,26 +1186,46 @@ def evaluate(correlation: Correlation, truth: Mapping[str, tuple[str, str]]) -> 
         if true_root.setdefault(incident, cause) != cause:
             raise ValueError(f"truth: incident {incident!r} has two root causes "
                              f"({true_root[incident]!r}, {cause!r})")
-    cells = Counter((predicted[aid], incident) for aid, (incident, _) in truth.items())
-    pairs = lambda counts: sum(c * (c - 1) // 2 for c in counts)   # noqa: E731
-    together = pairs(cells.values())
-    predicted_pairs = pairs(Counter(predicted.values()).values())
-    true_pairs = pairs(Counter(incident for incident, _ in truth.values()).values())
+    number = {incident: i for i, incident in enumerate(true_root)}
+    true = np.fromiter((number[truth[aid][0]] for aid in ids), np.int64, len(ids))
+    return true, list(true_root.values())
+
+
+def _pairs_in(counts: np.ndarray) -> int:
+    """Alert pairs inside groups of these sizes: c(c-1)/2 each."""
+    return int((counts * (counts - 1) // 2).sum())
+
+
+def _score(correlation: Correlation, truth_codes: tuple) -> dict:
+    """:func:`evaluate` on arrays: a contingency table of (predicted, true) incident numbers."""
+    import numpy as np
+    true, true_root = truth_codes
+    incidents = correlation.incidents
+    m, t = len(incidents), len(true_root)
+    if isinstance(incidents, Incidents):
+        predicted, named = incidents.incident_of(), incidents.root_causes()
+    else:                          # a tuple of records made by hand
+        number = {aid: i for i, inc in enumerate(incidents) for aid in inc.alert_ids}
+        predicted = np.fromiter((number[a.id] for a in correlation.alerts), np.int64, len(correlation.alerts))
+        named = [inc.root_cause for inc in incidents]
+    cell, count = np.unique(predicted * max(t, 1) + true, return_counts=True)
+    together = _pairs_in(count)
+    predicted_pairs = _pairs_in(np.bincount(predicted, minlength=m))
+    true_pairs = _pairs_in(np.bincount(true, minlength=t))
     precision = together / predicted_pairs if predicted_pairs else 1.0
     recall = together / true_pairs if true_pairs else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-
-    order = {inc.id: i for i, inc in enumerate(correlation.incidents)}
-    named = {inc.id: inc.root_cause for inc in correlation.incidents}
-    best: dict[str, tuple[tuple[int, int], str]] = {}
-    for (pred, incident), count in cells.items():
-        score = (count, -order[pred])
-        if incident not in best or score > best[incident][0]:
-            best[incident] = (score, pred)
-    right = sum(named[pred] == true_root[incident] for incident, (_, pred) in best.items())
-    return {"alerts": len(truth), "incidents": len(correlation.incidents), "true_incidents": len(true_root),
+    # each true incident's best match: the predicted incident holding most of its alerts,
+    # ties to the earlier one
+    pred_of, true_of = cell // max(t, 1), cell % max(t, 1)
+    order = np.lexsort((pred_of, -count, true_of))
+    head = np.ones(len(order), bool)
+    head[1:] = true_of[order][1:] != true_of[order][:-1]
+    best = zip(pred_of[order][head].tolist(), true_of[order][head].tolist())
+    right = sum(named[p] == true_root[i] for p, i in best)
+    return {"alerts": len(true), "incidents": m, "true_incidents": t,
             "precision": precision, "recall": recall, "f1": f1,
-            "root_cause_accuracy": right / len(true_root) if true_root else 1.0,
+            "root_cause_accuracy": right / t if t else 1.0,
             "noise_reduction": correlation.noise_reduction}
 
 
@@ -1050,7 +1291,7 @@ def window_sweep(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] 
     unless ``progress=False`` (a notebook's saved output should hold results only)."""
     import pandas as pd
     from tqdm.auto import tqdm
-    alerts = list(alerts)
+    alerts = prepare(alerts)       # sorted and read once, then correlated once per window
     rows = []
     for w in tqdm(list(windows), desc="window sweep", unit="window", leave=False, disable=not progress):
         window = parse_window(w)

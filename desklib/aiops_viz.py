@@ -30,7 +30,6 @@ from typing import Iterable, Mapping, Sequence
 
 import ipywidgets as widgets
 import matplotlib.dates as mdates
-import matplotlib.image as mimage
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -38,11 +37,12 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+from PIL import Image
 
 from . import aiops
 from .records import Alert, Ticket
 
-__all__ = ["plot_storm", "plot_window_sweep", "plot_topology", "window_view", "view_html",
+__all__ = ["plot_storm", "plot_window_sweep", "plot_topology", "window_view", "view_html", "TABLE_ROWS", "storm_markers", "DENSE_ALERTS", "ROW_LABELS",
            "window_explorer", "WindowExplorer", "sweep", "human_queue_frame", "post_this",
            "WINDOW_MIN_S", "WINDOW_MAX_S", "WINDOW_STEP_S"]
 
@@ -53,10 +53,15 @@ WINDOW_MIN_S, WINDOW_MAX_S, WINDOW_STEP_S = 30, 1800, 30
 LEGEND_INCIDENTS = 8
 
 
-def _palette(n: int) -> list:
-    """n incident colours: tab10 while it lasts, then tab20 (colours repeat past 20)."""
-    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
-    return [cmap(i % cmap.N) for i in range(n)]
+def _cmap(n: int):
+    """The incident colours for n incidents: tab10 while it lasts, then tab20."""
+    return plt.get_cmap("tab10" if n <= 10 else "tab20")
+
+
+def _palette(n: int, first: int | None = None) -> list:
+    """The colours of the first ``first`` (default all n) of n incidents; they repeat past 20."""
+    cmap = _cmap(n)
+    return [cmap(i % cmap.N) for i in range(n if first is None else min(first, n))]
 
 
 def _label(text: str, width: int = 28) -> str:
@@ -72,23 +77,110 @@ def _service_rows(correlation: aiops.Correlation) -> list[str]:
     return list(dict.fromkeys(s for inc in correlation.incidents for s in inc.services))
 
 
-def _storm_points(correlation: aiops.Correlation, rows: Mapping[str, int]):
-    """Three marker sets -- first firings, duplicates, root-cause alerts -- as
-    ``(x as matplotlib dates, y as row numbers, colours)``; and the incident colours."""
+#: The three marker styles of the storm timeline; ``markersize`` is in points (a scatter's
+#: ``s`` is its square). The last item says which part takes the incident's colour.
+_MARKERS = (
+    ("first firing", dict(marker="o", markersize=42 ** 0.5, markeredgecolor="white", markeredgewidth=0.5,
+                          zorder=3), "face"),
+    ("duplicate", dict(marker="o", markersize=22 ** 0.5, markerfacecolor="none", markeredgewidth=1.2,
+                       zorder=3), "edge"),
+    ("root-cause alert", dict(marker="*", markersize=190 ** 0.5, markeredgecolor="black", markeredgewidth=0.8,
+                              zorder=4), "face"),
+)
+#: A storm of more than DENSE_ALERTS alerts is drawn with small markers: at that density
+#: big ones only make a blot, and drawing 100,000 stars takes a good part of a second.
+DENSE_ALERTS = 3000
+_DENSE_MARKERS = (
+    ("first firing", dict(marker="s", markersize=2.5, markeredgewidth=0, zorder=3), "face"),
+    ("duplicate", dict(marker="s", markersize=2.5, markerfacecolor="none", markeredgewidth=0.5, zorder=3), "edge"),
+    ("root-cause alert", dict(marker="D", markersize=3.5, markeredgewidth=0, zorder=4), "face"),
+)
+_SLOTS = 20                        # colours in the largest palette (tab20)
+#: More service rows than this get a label on every few rows only.
+ROW_LABELS = 40
+
+
+def _styles(n_alerts: int) -> tuple:
+    return _DENSE_MARKERS if n_alerts > DENSE_ALERTS else _MARKERS
+
+
+def _alert_columns(correlation: aiops.Correlation) -> dict:
+    """Per alert of the stream (time order), as arrays: ``incident`` number, ``kind``
+    (0 first firing, 1 duplicate, 2 root-cause alert), ``seconds`` since the epoch and
+    ``service`` (codes into the list ``service_names``)."""
     incidents = correlation.incidents
-    colours = _palette(len(incidents))
-    colour_of, root_ids = {}, set()
-    for inc, colour in zip(incidents, colours):
-        root_ids.add(inc.root_alert_id)
-        for aid in inc.alert_ids:
-            colour_of[aid] = colour
-    first, repeat, root = ([], [], []), ([], [], []), ([], [], [])
-    for a in correlation.alerts:
-        kind = root if a.id in root_ids else (repeat if a.id in correlation.duplicate_of else first)
-        kind[0].append(mdates.date2num(a.ts))
-        kind[1].append(rows[a.service])
-        kind[2].append(colour_of[a.id])
-    return (first, repeat, root), colours
+    alerts = correlation.alerts
+    if isinstance(incidents, aiops.Incidents) and incidents._table is not None:
+        table = incidents._table
+        incident, root = table.incident_of, np.zeros(len(alerts), bool)
+        root[table.root_j] = True
+        repeat = table.repeat_of
+        names, codes = table.stream.services
+        seconds = table.stream.ts
+    else:                          # records made by hand, or no alerts
+        number = {aid: i for i, inc in enumerate(incidents) for aid in inc.alert_ids}
+        roots = {inc.root_alert_id for inc in incidents}
+        incident = np.array([number[a.id] for a in alerts], np.int64)
+        root = np.array([a.id in roots for a in alerts], bool)
+        repeat = np.array([a.id in correlation.duplicate_of for a in alerts], bool)
+        names = sorted({a.service for a in alerts})
+        code = {name: i for i, name in enumerate(names)}
+        codes = np.array([code[a.service] for a in alerts], np.int64)
+        seconds = np.array([int(a.ts.timestamp()) for a in alerts], np.int64)
+    kind = np.where(root, 2, np.where(repeat, 1, 0))
+    return {"incident": incident, "kind": kind, "seconds": seconds, "service": codes, "service_names": names}
+
+
+def _storm_points(correlation: aiops.Correlation, rows: Mapping[str, int]) -> list[list[tuple]]:
+    """The markers to draw: ``points[kind][slot] = (x as matplotlib dates, y as row
+    numbers)`` for the three marker kinds (first firing, duplicate, root-cause alert) and
+    each colour slot of the palette (incident i has slot i % 20, or i % 10 with 10
+    incidents or fewer)."""
+    columns = _alert_columns(correlation)
+    slots = _cmap(len(correlation.incidents)).N
+    x = mdates.date2num(np.datetime64("1970-01-01T00:00:00")) + columns["seconds"] / 86400.0
+    row_of = np.array([rows.get(name, -1) for name in columns["service_names"]] or [0], float)
+    y = row_of[columns["service"]]
+    group = columns["kind"] * _SLOTS + columns["incident"] % slots
+    order = np.argsort(group, kind="stable")
+    edges = np.searchsorted(group[order], np.arange(3 * _SLOTS + 1)).tolist()
+    return [[(x[order[edges[k * _SLOTS + c]:edges[k * _SLOTS + c + 1]]],
+              y[order[edges[k * _SLOTS + c]:edges[k * _SLOTS + c + 1]]]) for c in range(_SLOTS)]
+            for k in range(3)]
+
+
+def _marker_artists(ax, n_alerts: int) -> list[list[Line2D]]:
+    """One marker-only line per (kind, colour slot): 60 artists draw any storm."""
+    return [[ax.add_line(Line2D([], [], linestyle="", gid=f"storm-marker-{k}-{slot}", **style))
+             for slot in range(_SLOTS)] for k, (_, style, _) in enumerate(_styles(n_alerts))]
+
+
+def storm_markers(ax) -> list[list[Line2D]]:
+    """The marker lines :func:`plot_storm` drew on ``ax``: ``[kind][colour slot]``, kinds in
+    the order first firing, duplicate, root-cause alert."""
+    lines = {line.get_gid(): line for line in ax.lines}
+    return [[lines[f"storm-marker-{k}-{slot}"] for slot in range(_SLOTS)] for k in range(len(_MARKERS))]
+
+
+def _set_markers(artists: list[list[Line2D]], points, n_incidents: int, pixels=None) -> None:
+    """Give the marker lines their points and colours. With ``pixels`` (the axes'
+    ``transData``, once the layout is final) a point that lands on the same pixel as
+    another of its line is dropped: it would be drawn over it, identically."""
+    cmap = _cmap(n_incidents)
+    for kind, (lines, groups) in enumerate(zip(artists, points)):
+        coloured = _MARKERS[kind][2]
+        for slot, (line, (x, y)) in enumerate(zip(lines, groups)):
+            if pixels is not None and len(x) > 1:
+                xy = np.column_stack([x, y])
+                at = np.floor(pixels.transform(xy)).astype(np.int64)
+                keep = np.unique(at[:, 0] * 1_000_003 + at[:, 1], return_index=True)[1]
+                x, y = x[np.sort(keep)], y[np.sort(keep)]
+            line.set_data(x, y)
+            colour = cmap(slot % cmap.N)
+            if coloured == "face":
+                line.set_markerfacecolor(colour)
+            else:
+                line.set_markeredgecolor(colour)
 
 
 def _storm_title(correlation: aiops.Correlation) -> str:
@@ -110,9 +202,11 @@ def _storm_legend(ax, correlation: aiops.Correlation, colours, incidents: bool =
     if not incidents:
         handles.append(Line2D([], [], ls="", marker="s", markersize=7, color="0.6",
                               label="colour: incident (see the table)"))
-    handles += [Line2D([], [], ls="", marker="*", markersize=11, color="0.6", markeredgecolor="black",
-                       label="root-cause alert"),
-                Line2D([], [], ls="", marker="o", markersize=5, markerfacecolor="none",
+    _, root_style, _ = _styles(len(correlation.alerts))[2]
+    dense = root_style["marker"] != "*"
+    handles += [Line2D([], [], ls="", marker=root_style["marker"], markersize=6 if dense else 11, color="0.6",
+                       markeredgecolor="black", label="root-cause alert"),
+                Line2D([], [], ls="", marker="o", markersize=4 if dense else 5, markerfacecolor="none",
                        markeredgecolor="0.4", label="duplicate")]
     return ax.legend(handles=handles, loc="upper right", fontsize="small", framealpha=0.9,
                      title="incident · root cause (alerts)" if incidents else None, title_fontsize="small")
@@ -124,7 +218,9 @@ def plot_storm(correlation: aiops.Correlation, ax=None, *, rows: Sequence[str] |
 
     Colour = incident (the legend names its root cause); a star marks each incident's
     root-cause alert; a hollow, smaller ring is a duplicate (a repeat of an earlier
-    firing). Rows run incident by incident, root cause first, so a cascade reads from
+    firing). A storm of more than :data:`DENSE_ALERTS` alerts gets small markers (a
+    diamond for a root cause) and, past :data:`ROW_LABELS` services, a label on every
+    few rows. Rows run incident by incident, root cause first, so a cascade reads from
     the top down (``rows`` fixes another order; it must hold every alerting service).
     ``incident_legend=False`` leaves the incidents out of the legend (the explorer
     names them in its table, with the same colours). Returns the Axes.
@@ -132,12 +228,13 @@ def plot_storm(correlation: aiops.Correlation, ax=None, *, rows: Sequence[str] |
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.6), layout="constrained")
     rows = {s: i for i, s in enumerate(rows if rows is not None else _service_rows(correlation))}
-    (first, repeat, root), colours = _storm_points(correlation, rows)
-    ax.scatter(first[0], first[1], s=42, c=first[2], edgecolors="white", linewidths=0.5, zorder=3)
-    ax.scatter(repeat[0], repeat[1], s=22, facecolors="none", edgecolors=repeat[2], linewidths=1.2, zorder=3)
-    ax.scatter(root[0], root[1], s=190, marker="*", c=root[2], edgecolors="black", linewidths=0.8, zorder=4)
+    _set_markers(_marker_artists(ax, len(correlation.alerts)), _storm_points(correlation, rows),
+                 len(correlation.incidents))
+    colours = _palette(len(correlation.incidents), LEGEND_INCIDENTS)
 
-    ax.set_yticks(range(len(rows)), list(rows))
+    every = max(1, -(-len(rows) // ROW_LABELS))    # a label on every row, or on every few
+    names = list(rows)
+    ax.set_yticks(range(0, len(rows), every), names[::every])
     ax.set_ylim(len(rows) - 0.5, -0.5)            # first row on top
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=UTC, minticks=4, maxticks=10))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=UTC))
@@ -146,7 +243,7 @@ def plot_storm(correlation: aiops.Correlation, ax=None, *, rows: Sequence[str] |
         pad = max((end - start) * 0.03, 30 / 86400)
         ax.set_xlim(start - pad, end + pad)
     ax.set_xlabel("time (UTC)")
-    ax.set_ylabel("service")
+    ax.set_ylabel("service" if every == 1 else f"service ({len(rows):,} rows, every {every}th labelled)")
     ax.set_title(_storm_title(correlation))
     _storm_legend(ax, correlation, colours, incidents=incident_legend)
     return ax
@@ -302,34 +399,45 @@ def plot_topology(topology: Mapping[str, Sequence[str]], alerting=None, ax=None)
 
 # ----------------------------------------------------------------------------- the explorer
 
-def window_view(alerts: Sequence[Alert], topology, truth, window_s: int | str,
-                use_topology: bool = True) -> dict:
+#: Incident rows the explorer's table shows before it says how many more there are.
+TABLE_ROWS = 25
+
+
+def window_view(alerts: Sequence[Alert] | aiops.PreparedAlerts, topology, truth, window_s: int | str,
+                use_topology: bool = True, frame: bool = True) -> dict:
     """The explorer's computation, pure: correlate at ``window_s`` (with the topology or
     by time alone) and score it.
 
     Returns ``{"window_s", "use_topology", "correlation", "evaluation", "incidents"}``;
     ``evaluation`` is :func:`aiops.evaluate` against ``truth`` (None without a truth) and
-    ``incidents`` is :func:`aiops.incidents_frame`.
+    ``incidents`` is :func:`aiops.incidents_frame` (None with ``frame=False``). ``alerts``
+    may be what :func:`aiops.prepare` made of them.
     """
     window = aiops.parse_window(window_s)
     correlation = aiops.correlate(alerts, topology if use_topology else None, window)
     evaluation = aiops.evaluate(correlation, truth) if truth is not None else None
     return {"window_s": window, "use_topology": bool(use_topology), "correlation": correlation,
-            "evaluation": evaluation, "incidents": aiops.incidents_frame(correlation)}
+            "evaluation": evaluation, "incidents": aiops.incidents_frame(correlation) if frame else None}
 
 
 _COLUMNS = ("incident", "root cause", "root alert", "what it said", "alerts", "duplicates",
             "first", "last", "services", "runbook")
 
 
-def view_html(view: Mapping) -> str:
-    """The numbers and the incident table of a :func:`window_view`, as HTML.
+def view_html(view: Mapping, limit: int = TABLE_ROWS, alerts_by_id: Mapping[str, Alert] | None = None) -> str:
+    """The numbers and the incident table of a :func:`window_view`, as HTML: the first
+    ``limit`` incidents, then a line saying how many more there are. ``alerts_by_id``
+    (optional) finds the root alerts' summaries without a pass over the storm.
 
     Every piece of alert text (service, alert name, summary) is ``html.escape``'d. The
     square before each incident id has the incident's colour in :func:`plot_storm`.
     """
     corr: aiops.Correlation = view["correlation"]
-    summary = {a.id: a.summary for a in corr.alerts}
+    shown = corr.incidents[:limit]
+    if alerts_by_id is None:
+        wanted = {inc.root_alert_id for inc in shown}
+        alerts_by_id = {a.id: a for a in corr.alerts if a.id in wanted}
+    summary = {inc.root_alert_id: alerts_by_id[inc.root_alert_id].summary for inc in shown}
     how = "time + topology" if view["use_topology"] else "time only"
     parts = [f"window <b>{view['window_s']} s</b>, {how}: {len(corr.alerts)} alerts → "
              f"<b>{len(corr.incidents)} incidents</b>, noise reduction <b>{corr.noise_reduction:.3f}</b>"]
@@ -341,12 +449,15 @@ def view_html(view: Mapping) -> str:
     esc = html.escape
     head = "".join(f"<th>{esc(c)}</th>" for c in _COLUMNS)
     body = []
-    for inc, colour in zip(corr.incidents, _palette(len(corr.incidents))):
+    for inc, colour in zip(shown, _palette(len(corr.incidents), limit)):
         swatch = f"<span style='color: {to_hex(colour)}'>&#9632;</span> "
         cells = (inc.id, inc.root_cause, inc.root_alert, _label(summary.get(inc.root_alert_id, ""), 60),
                  len(inc.alert_ids), inc.duplicates, f"{inc.start:%H:%M:%S}", f"{inc.end:%H:%M:%S}",
                  ", ".join(inc.services), inc.runbook or "–")
         body.append("<tr><td>" + swatch + "</td><td>".join(esc(str(c)) for c in cells) + "</td></tr>")
+    if len(corr.incidents) > len(shown):
+        body.append(f"<tr><td colspan='{len(_COLUMNS)}'><i>… {len(corr.incidents) - len(shown):,} more "
+                    "incidents (all of them: aiops.incidents_frame(explorer.view['correlation']))</i></td></tr>")
     return ("<div>" + "<br>".join(parts) + "</div>"
             "<table style='font-size: 90%'><thead><tr>" + head + "</tr></thead><tbody>"
             + "".join(body) + "</tbody></table>")
@@ -354,18 +465,28 @@ def view_html(view: Mapping) -> str:
 
 class WindowExplorer(widgets.VBox):
     """A window slider and a "use topology" checkbox; on every change the storm is
-    correlated again (:func:`window_view`) and the numbers, the incident table and the
-    storm timeline are redrawn.
+    correlated again and the numbers, the incident table and the storm timeline are
+    redrawn.
 
     ``.slider`` and ``.toggle`` are the controls (set ``.value`` to move them), ``.view``
-    the latest :func:`window_view` result, ``.summary`` the HTML widget with the numbers
-    and the table, ``.plot`` the Output the timeline is drawn into. The figure is made
-    once and redrawn in place.
+    the latest :func:`window_view` result (without the ``incidents`` frame: make it with
+    :func:`aiops.incidents_frame` when you want it), ``.summary`` the HTML widget with
+    the numbers and the table, ``.plot`` the Output the timeline is drawn into. The
+    figure is made once and redrawn in place.
+
+    Scale: the alerts are sorted and read into arrays once (:func:`aiops.prepare`), as
+    is the truth; a change then costs one correlation on the arrays, the first
+    :data:`TABLE_ROWS` incident records, and drawing the markers over a cached
+    background (``benchmarks/run.py`` times it on 100,000 alerts).
     """
 
     def __init__(self, alerts: Sequence[Alert], topology, truth=None,
                  window_s: int = aiops.DEFAULT_WINDOW_S, use_topology: bool = True):
         self.alerts, self.topology, self.truth = list(alerts), topology, truth
+        self.prepared = aiops.prepare(self.alerts)
+        self._by_id = {a.id: a for a in self.prepared.alerts}
+        self._truth = aiops._truth_codes(truth, self.prepared.ids) if truth is not None else None
+        self._runbooks = aiops.load_runbooks()
         self.slider = widgets.IntSlider(value=aiops.parse_window(window_s), min=WINDOW_MIN_S, max=WINDOW_MAX_S,
                                         step=WINDOW_STEP_S, description="window (s)",
                                         layout=widgets.Layout(width="420px"))
@@ -389,35 +510,38 @@ class WindowExplorer(widgets.VBox):
         self._canvas = FigureCanvasAgg(self._figure)
         self._ax = ax = self._figure.add_subplot()
         # rows fixed for the explorer's life (as the default view orders them), so they do not jump
-        reference = aiops.correlate(self.alerts, self.topology, aiops.DEFAULT_WINDOW_S,
+        reference = aiops.correlate(self.prepared, self.topology, aiops.DEFAULT_WINDOW_S,
                                     runbooks=aiops.Runbooks())
         self._rows = {s: i for i, s in enumerate(_service_rows(reference))}
         plot_storm(reference, ax=ax, rows=list(self._rows), incident_legend=False)
-        self._markers = list(ax.collections)
-        for artist in (*self._markers, ax.title):
+        self._markers = storm_markers(ax)
+        for artist in (*self._markers_flat(), ax.title):
             artist.set_animated(True)
         self._canvas.draw()
         self._background = self._canvas.copy_from_bbox(self._figure.bbox)
 
+    def _markers_flat(self) -> list:
+        return [line for lines in self._markers for line in lines]
+
     def _update(self, change=None) -> None:
-        self.view = window_view(self.alerts, self.topology, self.truth, self.slider.value, self.toggle.value)
-        self.summary.value = view_html(self.view)
-        corr = self.view["correlation"]
+        window, use_topology = self.slider.value, self.toggle.value
+        corr = aiops.correlate(self.prepared, self.topology if use_topology else None, window,
+                               runbooks=self._runbooks)
+        evaluation = aiops._score(corr, self._truth) if self._truth is not None else None
+        self.view = {"window_s": window, "use_topology": bool(use_topology), "correlation": corr,
+                     "evaluation": evaluation, "incidents": None}
+        self.summary.value = view_html(self.view, alerts_by_id=self._by_id)
         ax = self._ax
-        points, _ = _storm_points(corr, self._rows)
-        for collection, (x, y, c), hollow in zip(self._markers, points, (False, True, False)):
-            collection.set_offsets(np.column_stack([x, y]) if x else np.empty((0, 2)))
-            if hollow:
-                collection.set_edgecolors(c)
-            else:
-                collection.set_facecolors(c)
+        _set_markers(self._markers, _storm_points(corr, self._rows), len(corr.incidents),
+                     pixels=ax.transData if len(corr.alerts) > DENSE_ALERTS else None)
         ax.title.set_text(_storm_title(corr))
         self._canvas.restore_region(self._background)
-        for artist in (*self._markers, ax.title):
+        for artist in (*self._markers_flat(), ax.title):
             ax.draw_artist(artist)
+        width, height = self._canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
-        mimage.imsave(buffer, np.asarray(self._canvas.buffer_rgba()), format="png",
-                      pil_kwargs={"compress_level": 1})     # fast zlib level: this PNG lives a moment
+        image.convert("RGB").save(buffer, format="PNG", compress_level=1)   # fast: this PNG lives a moment
         self.png = buffer.getvalue()
         # Replace the Output's content by setting it, not by capturing a display() inside
         # `with self.plot:` -- capture needs a front end, and nbclient (the notebook

@@ -526,3 +526,80 @@ def test_incidents_only_join_connected_alerting_services(seed, window):
                 reached.add(s)
                 todo.extend(n for n in near.get(s, ()) if n in services)
         assert reached == services, f"{inc.id} joins services not connected through alerting ones"
+
+
+# ----------------------------------------------------------------------------- prepared storms, lazy records
+
+def test_a_prepared_storm_correlates_exactly_like_the_alerts(storm):
+    alerts, topology, truth = storm
+    prepared = aiops.prepare(alerts)
+    assert aiops.prepare(prepared) is prepared
+    for window in (60, 180, 300, 1800):
+        for topo in (topology, None):
+            plain, again = corr(alerts, topo, window), corr(prepared, topo, window)
+            assert aiops.to_json(plain, aiops.evaluate(plain, truth)) == \
+                aiops.to_json(again, aiops.evaluate(again, truth))
+
+
+def test_a_prepared_storm_notices_a_changed_topology(storm):
+    alerts, topology, _ = storm
+    prepared = aiops.prepare(alerts)
+    before = corr(prepared, topology)
+    changed = {s: [d for d in deps if d != "pg-main"] for s, deps in topology.items()}
+    after = corr(prepared, changed)
+    assert aiops.to_json(after) == aiops.to_json(corr(alerts, changed))
+    assert aiops.to_json(after) != aiops.to_json(before)
+    topology_copy = {s: list(d) for s, d in topology.items()}
+    corr(prepared, topology_copy)
+    topology_copy["orders"].remove("pg-main")          # edited in place between two runs
+    assert aiops.to_json(corr(prepared, topology_copy)) == aiops.to_json(corr(alerts, topology_copy))
+
+
+def test_incident_records_are_made_on_demand_and_kept(storm):
+    alerts, topology, _ = storm
+    eager = tuple(corr(alerts, topology).incidents)
+    lazy = corr(alerts, topology).incidents
+    assert len(lazy) == 5 and lazy._all is None                       # counted, nothing made yet
+    third = lazy[2]
+    assert third == eager[2] and lazy[-1] == eager[-1]
+    assert lazy[1:3] == eager[1:3] and lazy[::2] == eager[::2]
+    assert lazy[2] is third and list(lazy)[2] is third                 # made once, then kept
+    assert lazy == eager and lazy == list(eager) and hash(lazy) == hash(eager)
+    with pytest.raises(IndexError):
+        lazy[5]
+    assert lazy.root_causes() == [inc.root_cause for inc in eager]
+    number = {aid: i for i, inc in enumerate(eager) for aid in inc.alert_ids}
+    ordered = aiops.normalize(alerts)
+    assert lazy.incident_of().tolist() == [number[a.id] for a in ordered]
+
+
+def test_alerts_within_one_second_keep_their_order_to_the_microsecond():
+    late_id_first = Alert(id="a", ts=T0 + timedelta(microseconds=900_000), service="db", name="Down",
+                          severity="critical")
+    early = Alert(id="b", ts=T0 + timedelta(microseconds=100), service="db", name="Down", severity="critical",
+                  labels={"x": "1"})
+    assert [a.id for a in aiops.normalize([late_id_first, early])] == ["b", "a"]
+    result = corr([late_id_first, early])
+    assert result.incidents[0].root_alert_id == "b"
+
+
+def _brute_force_scores(correlation, truth):
+    predicted = {aid: inc.id for inc in correlation.incidents for aid in inc.alert_ids}
+    ids = sorted(predicted)
+    pairs = list(itertools.combinations(ids, 2))
+    together = sum(predicted[a] == predicted[b] and truth[a][0] == truth[b][0] for a, b in pairs)
+    put = sum(predicted[a] == predicted[b] for a, b in pairs)
+    belong = sum(truth[a][0] == truth[b][0] for a, b in pairs)
+    return (together / put if put else 1.0), (together / belong if belong else 1.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_evaluate_counts_pairs_like_the_definition(seed):
+    topology, alerts, truth = stormgen.generate(seed, services=12, faults=6, noise=0.3, flapping=0.3)
+    for window in (30, 300, 3600):
+        for topo in (topology, None):
+            result = corr(alerts, topo, window)
+            score = aiops.evaluate(result, truth)
+            precision, recall = _brute_force_scores(result, truth)
+            assert score["precision"] == pytest.approx(precision) and score["recall"] == pytest.approx(recall)
+            assert score["incidents"] == len(result.incidents) and score["alerts"] == len(alerts)

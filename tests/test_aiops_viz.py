@@ -60,9 +60,23 @@ def test_plot_storm_draws_every_alert_with_labels_and_legend(storm):
         assert any(t.startswith(f"{inc.id} · {inc.root_cause}") for t in texts)
     assert "root-cause alert" in texts and "duplicate" in texts
     # one marker per alert: first firings + duplicates + one root-cause star per incident
-    sizes = [len(c.get_offsets()) for c in ax.collections]
+    markers = aiops_viz.storm_markers(ax)
+    sizes = [sum(len(line.get_xdata()) for line in kind) for kind in markers]
     assert sum(sizes) == 40
     assert sizes[1] == len(corr.duplicate_of) and sizes[2] == len(corr.incidents)
+    # each alert sits on its service's row, in its incident's colour
+    row = {t.get_text(): i for i, t in enumerate(ax.get_yticklabels())}
+    colour = dict(zip((inc.id for inc in corr.incidents), aiops_viz._palette(len(corr.incidents))))
+    by_id = {a.id: a for a in alerts}
+    drawn = set()
+    for kind, lines in enumerate(markers):
+        for line in lines:
+            face = line.get_markeredgecolor() if kind == 1 else line.get_markerfacecolor()
+            for x, y in zip(line.get_xdata(), line.get_ydata()):
+                drawn.add((round(float(x) * 86400), int(y), tuple(face)))
+    expected = {(round(by_id[aid].ts.timestamp()), row[by_id[aid].service], tuple(colour[inc.id]))
+                for inc in corr.incidents for aid in inc.alert_ids}
+    assert drawn == expected
     rows = [t.get_text() for t in ax.get_yticklabels()]
     assert rows[0] == "pg-main" and set(rows) == {a.service for a in alerts}
     assert rows.index("pg-main") < rows.index("orders") < rows.index("web")   # upstream first
@@ -130,7 +144,10 @@ def assert_same_view(got: dict, expected: dict):
     assert got["window_s"] == expected["window_s"] and got["use_topology"] == expected["use_topology"]
     assert got["correlation"] == expected["correlation"]
     assert got["evaluation"] == expected["evaluation"]
-    pd.testing.assert_frame_equal(got["incidents"], expected["incidents"])
+    frame = got["incidents"]
+    if frame is None:              # the explorer leaves the frame out; it can always be made
+        frame = aiops.incidents_frame(got["correlation"])
+    pd.testing.assert_frame_equal(frame, expected["incidents"])
 
 
 def test_window_view_is_pure_and_scores_the_default(storm):
@@ -241,3 +258,43 @@ def test_post_this(desk_day, storm):
     held = [o for o in day.human_queue if o.id in lines[3]]
     assert len(held) == 1 and held[0].severity == min(o.severity for o in day.human_queue)
     assert held[0].reason in lines[3]
+
+
+# ----------------------------------------------------------------------------- a storm of your own, at scale
+
+@pytest.fixture(scope="module")
+def big_storm():
+    from desklib import stormgen
+    topology, alerts, truth = stormgen.generate(3, services=300, faults=600, noise=0.125, flapping=0.1)
+    assert len(alerts) > aiops_viz.DENSE_ALERTS
+    return alerts, topology, truth
+
+
+def test_the_explorer_on_a_big_storm_shows_the_same_numbers_and_a_short_table(big_storm):
+    alerts, topology, truth = big_storm
+    explorer = aiops_viz.window_explorer(alerts, topology, truth)
+    for value in (120, 600):
+        set_value(explorer.slider, value)
+        expected = aiops_viz.window_view(alerts, topology, truth, value)
+        assert_same_view(explorer.view, expected)
+        incidents = len(expected["correlation"].incidents)
+        assert incidents > aiops_viz.TABLE_ROWS
+        assert explorer.summary.value.count("&#9632;") == aiops_viz.TABLE_ROWS
+        assert f"… {incidents - aiops_viz.TABLE_ROWS:,} more incidents" in explorer.summary.value
+    # small markers, and no more of them than alerts (points on one pixel are drawn once)
+    markers = aiops_viz.storm_markers(explorer._ax)
+    assert markers[2][0].get_marker() == "D"
+    drawn = [sum(len(line.get_xdata()) for line in kind) for kind in markers]
+    assert 0 < sum(drawn) <= len(alerts)
+    assert drawn[2] <= len(explorer.view["correlation"].incidents)
+
+
+def test_plot_storm_labels_every_few_rows_when_there_are_many_services(big_storm):
+    alerts, topology, _ = big_storm
+    ax = aiops_viz.plot_storm(aiops.correlate(alerts, topology))
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    rows = len({a.service for a in alerts})
+    assert rows > aiops_viz.ROW_LABELS and len(labels) <= aiops_viz.ROW_LABELS
+    assert "every" in ax.get_ylabel() and f"{rows:,} rows" in ax.get_ylabel()
+    drawn = sum(len(line.get_xdata()) for kind in aiops_viz.storm_markers(ax) for line in kind)
+    assert drawn == len(alerts)                       # a static plot draws every alert
