@@ -43,12 +43,10 @@ starters: $(STAMP)
 check-challenge: $(STAMP)
 	$(BIN)/desk check priority_queue
 
+# Measure what "instant" means (a few minutes; not part of `make test`). The last line is JSON.
+# benchmarks/bench_*.py look closer at one part each.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_triage.py
-	$(BIN)/python benchmarks/bench_correlate.py
-	$(BIN)/python benchmarks/bench_cli.py
-	$(BIN)/python benchmarks/bench_widgets_desk.py
-	$(BIN)/python benchmarks/bench_widgets_aiops.py
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
