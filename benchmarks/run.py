@@ -238,7 +238,7 @@ def kernel_floor_s(path: Path) -> float:
     from jupyter_client.manager import start_new_kernel
     code = notebook_imports(path)
     start = time.perf_counter()
-    manager, client = start_new_kernel(kernel_name="python3")
+    manager, client = start_new_kernel(kernel_name="python3", stderr=subprocess.DEVNULL)
     try:
         reply = client.execute_interactive(code, store_history=False, timeout=120,
                                            output_hook=lambda msg: None)

@@ -78,11 +78,11 @@ from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence as SequenceABC
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 from itertools import count, repeat
-from operator import attrgetter, floordiv, is_, methodcaller, sub
+from operator import attrgetter, is_, methodcaller
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -155,7 +155,6 @@ def normalize(alerts: Iterable[Alert]) -> list[Alert]:
 _TS, _ID, _SERVICE, _NAME, _SEVERITY, _LABELS = map(
     attrgetter, ("ts", "id", "service", "name", "severity", "labels"))
 _TZINFO, _ITEMS = attrgetter("ts.tzinfo"), methodcaller("items")
-_EPOCH, _MICROSECOND = datetime(1970, 1, 1, tzinfo=timezone.utc), timedelta(microseconds=1)
 
 
 class _Stream:
@@ -233,9 +232,9 @@ def _ordered(alerts: Iterable[Alert]) -> _Stream:
     alerts = list(alerts)
     if not all(map(is_, map(_TZINFO, alerts), repeat(UTC))):
         alerts = [_in_utc(a) for a in alerts]
-    # microseconds since the epoch, exactly (a float timestamp sorts the same, slower)
-    stamps = np.fromiter(map(floordiv, map(sub, map(_TS, alerts), repeat(_EPOCH)), repeat(_MICROSECOND)),
-                         np.int64, len(alerts))
+    # epoch seconds as floats: exact to the microsecond for centuries around now, so they
+    # sort as the datetimes do (datetime.timestamp, unbound, is the fastest way there)
+    stamps = np.fromiter(map(datetime.timestamp, map(_TS, alerts)), float, len(alerts))
     ids = list(map(_ID, alerts))
     if len(set(ids)) != len(ids):
         dup = next(aid for aid, count in Counter(ids).items() if count > 1)
@@ -245,8 +244,7 @@ def _ordered(alerts: Iterable[Alert]) -> _Stream:
         alerts = list(map(alerts.__getitem__, order.tolist()))
         ids = list(map(ids.__getitem__, order.tolist()))
         stamps = stamps[order]
-    seconds = np.abs(stamps) // 1_000_000 * np.sign(stamps)          # whole seconds, toward zero
-    return _Stream(alerts, seconds, ids)
+    return _Stream(alerts, stamps.astype(np.int64), ids)             # whole seconds, toward zero
 
 
 def _time_order(stamps: np.ndarray, ids: list[str]) -> np.ndarray | None:
@@ -999,6 +997,10 @@ class _IncidentTable:
 
     def records(self, lo: int, hi: int) -> list[Incident]:
         """Incidents ``lo .. hi-1`` as records, every field made for all of them at once."""
+        with _gc_paused():         # millions of small tuples, no cycles among them
+            return self._records(lo, hi)
+
+    def _records(self, lo: int, hi: int) -> list[Incident]:
         import numpy as np
         stream = self.stream
         alerts, ids = stream.alerts, stream.ids
@@ -1021,7 +1023,7 @@ class _IncidentTable:
         symptoms = list(map(pairs.__getitem__, which.reshape(-1).tolist()))
         symptom_column = _cut(symptoms, yb[lo:hi + 1] - yb[lo])
 
-        unknown = len(SEVERITIES)
+        unknown, worst = len(SEVERITIES), self.worst[lo:hi].tolist()
         first_position, last_position = (int(starts[0]), int(stops[-1])) if hi > lo else (0, 0)
         alert_ids = self.id_array[members[first_position:last_position]].tolist()
         bounds = np.r_[starts, last_position] - first_position
@@ -1032,10 +1034,11 @@ class _IncidentTable:
             "root_alert_id": list(map(ids.__getitem__, root_list)),
             "services": service_column,
             "symptoms": symptom_column,
-            "start": [alerts[j].ts for j in members[starts].tolist()],
-            "end": [alerts[j].ts for j in members[stops - 1].tolist()],
+            "start": list(map(_TS, map(alerts.__getitem__, members[starts].tolist()))),
+            "end": list(map(_TS, map(alerts.__getitem__, members[stops - 1].tolist()))),
             "severity": [SEVERITIES[w] if w < unknown else alerts[j].severity
-                         for w, j in zip(self.worst[lo:hi].tolist(), root_list)],
+                         for w, j in zip(worst, root_list)] if worst and max(worst) >= unknown
+                        else list(map(SEVERITIES.__getitem__, worst)),
             "runbook": list(map(runbook.__getitem__, zip(root_alert, root_cause))),
             "alert_ids": _cut(alert_ids, bounds),
             "duplicates": self.duplicates[lo:hi].tolist(),
@@ -1043,8 +1046,7 @@ class _IncidentTable:
                                             "_start": starts.tolist(), "_stop": stops.tolist(),
                                             "_reason": repeat(self.reason), "_where": repeat(None)}),
         }
-        with _gc_paused():
-            return _records(Incident, hi - lo, columns)
+        return _records(Incident, hi - lo, columns)
 
 
 class Incidents(SequenceABC):
