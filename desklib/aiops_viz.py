@@ -97,7 +97,7 @@ _DENSE_MARKERS = (
 )
 _SLOTS = 20                        # colours in the largest palette (tab20)
 #: More service rows than this get a label on every few rows only.
-ROW_LABELS = 40
+ROW_LABELS = 20
 
 
 def _styles(n_alerts: int) -> tuple:
@@ -237,13 +237,14 @@ def plot_storm(correlation: aiops.Correlation, ax=None, *, rows: Sequence[str] |
     ax.set_yticks(range(0, len(rows), every), names[::every])
     ax.set_ylim(len(rows) - 0.5, -0.5)            # first row on top
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=UTC, minticks=4, maxticks=10))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=UTC))
     if correlation.alerts:
         start, end = mdates.date2num(correlation.alerts[0].ts), mdates.date2num(correlation.alerts[-1].ts)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M" if end - start < 0.9 else "%m-%d %H:%M",
+                                                          tz=UTC))
         pad = max((end - start) * 0.03, 30 / 86400)
         ax.set_xlim(start - pad, end + pad)
     ax.set_xlabel("time (UTC)")
-    ax.set_ylabel("service" if every == 1 else f"service ({len(rows):,} rows, every {every}th labelled)")
+    ax.set_ylabel("service" if every == 1 else f"service ({len(rows):,} rows, 1 in {every} labelled)")
     ax.set_title(_storm_title(correlation))
     _storm_legend(ax, correlation, colours, incidents=incident_legend)
     return ax
@@ -536,8 +537,8 @@ class WindowExplorer(widgets.VBox):
                      pixels=ax.transData if len(corr.alerts) > DENSE_ALERTS else None)
         ax.title.set_text(_storm_title(corr))
         self._canvas.restore_region(self._background)
-        for artist in (*self._markers_flat(), ax.title):
-            ax.draw_artist(artist)
+        for artist in (*self._markers_flat(), ax.title, ax.get_legend()):
+            ax.draw_artist(artist)                  # the legend again: markers must not cover it
         width, height = self._canvas.get_width_height()
         image = Image.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()

@@ -295,6 +295,6 @@ def test_plot_storm_labels_every_few_rows_when_there_are_many_services(big_storm
     labels = [t.get_text() for t in ax.get_yticklabels()]
     rows = len({a.service for a in alerts})
     assert rows > aiops_viz.ROW_LABELS and len(labels) <= aiops_viz.ROW_LABELS
-    assert "every" in ax.get_ylabel() and f"{rows:,} rows" in ax.get_ylabel()
+    assert "labelled" in ax.get_ylabel() and f"{rows:,} rows" in ax.get_ylabel()
     drawn = sum(len(line.get_xdata()) for kind in aiops_viz.storm_markers(ax) for line in kind)
     assert drawn == len(alerts)                       # a static plot draws every alert
