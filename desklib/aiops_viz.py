@@ -520,6 +520,10 @@ class WindowExplorer(widgets.VBox):
             artist.set_animated(True)
         self._canvas.draw()
         self._background = self._canvas.copy_from_bbox(self._figure.bbox)
+        # the legend's pixels as drawn: pasted back over the markers after each update
+        # (drawing the legend again would cost more than the rest of an update)
+        legend = ax.get_legend()
+        self._legend = self._canvas.copy_from_bbox(legend.get_window_extent()) if legend else None
 
     def _markers_flat(self) -> list:
         return [line for lines in self._markers for line in lines]
@@ -537,8 +541,11 @@ class WindowExplorer(widgets.VBox):
                      pixels=ax.transData if len(corr.alerts) > DENSE_ALERTS else None)
         ax.title.set_text(_storm_title(corr))
         self._canvas.restore_region(self._background)
-        for artist in (*self._markers_flat(), ax.title, ax.get_legend()):
-            ax.draw_artist(artist)                  # the legend again: markers must not cover it
+        for artist in (*self._markers_flat(), ax.title):
+            if not isinstance(artist, Line2D) or len(artist.get_xdata()):   # 60 lines, most empty
+                ax.draw_artist(artist)
+        if self._legend is not None:
+            self._canvas.restore_region(self._legend)    # markers must not cover the legend
         width, height = self._canvas.get_width_height()
         image = Image.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
