@@ -70,13 +70,11 @@ helpers that return DataFrames.
 """
 from __future__ import annotations
 
-import gc
 import re
 import tomllib
 from collections import Counter, defaultdict, deque
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence as SequenceABC
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import cached_property
@@ -86,6 +84,7 @@ from operator import attrgetter, is_, methodcaller
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
+from ._gc import paused as _gc_paused
 from .records import Alert, isoz
 
 if TYPE_CHECKING:                  # numpy is imported inside the functions that use it
@@ -888,29 +887,6 @@ def correlate(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | N
         roots, how_kind, how_k = _run_links(stream, topology, window)
         reason = _reasons(stream, first, roots, how_kind, how_k, topology, window)
         return _assemble(stream, roots, first, reason, topology, runbooks, window)
-
-
-@contextmanager
-def _gc_paused():
-    """Pause Python's cycle collector while we build millions of small objects.
-
-    Nothing built here forms a reference cycle, so reference counting frees it all;
-    the cycle collector would only re-scan every alert again and again as the heap
-    grows (on a million alerts that doubled the run time). Re-enabled, it would at once
-    scan everything made meanwhile as "young" objects (0.5 s for a million alerts), so
-    ``gc.freeze(); gc.unfreeze()`` first moves them, unscanned, to the oldest generation,
-    which full collections scan anyway (skipped if the program froze objects itself).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            if not gc.get_freeze_count():   # file what we made under the oldest generation unscanned
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}

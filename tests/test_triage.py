@@ -411,3 +411,16 @@ def test_fixture_ece_is_reported_for_an_explicit_bin_count():
     # the shipped scores are under-confident: accuracy above confidence in every filled bin
     filled = reliability_table(results, TRUTH, bins=5).query("count > 0")
     assert (filled["gap"] > 0).all()
+
+
+def test_results_made_fast_are_ordinary_records():
+    import gc
+    from desklib.triage import Triage, _make
+    fast = _make("t1", "SEV2", 0.77, ("outage: 'down'",), {"SEV1": 0.0, "SEV2": 1.0, "SEV3": 0.0, "SEV4": 0.0})
+    plain = Triage("t1", "SEV2", 0.77, ("outage: 'down'",), {"SEV1": 0.0, "SEV2": 1.0, "SEV3": 0.0, "SEV4": 0.0})
+    assert fast == plain and repr(fast) == repr(plain) and hash(fast) == hash(plain)
+    with pytest.raises(AttributeError):
+        fast.severity = "SEV1"                                  # still frozen
+    enabled = gc.isenabled()
+    triage_all(["site down", "asdf"], load_rules())
+    assert gc.isenabled() == enabled                            # the collector is back as it was
