@@ -423,6 +423,7 @@ def window_view(alerts: Sequence[Alert] | aiops.PreparedAlerts, topology, truth,
 
 _COLUMNS = ("incident", "root cause", "root alert", "what it said", "alerts", "duplicates",
             "first", "last", "services", "runbook")
+_WRAPPING = {3, 8}                 # free text and service lists may wrap; names and times do not
 
 
 def view_html(view: Mapping, limit: int = TABLE_ROWS, alerts_by_id: Mapping[str, Alert] | None = None) -> str:
@@ -455,7 +456,9 @@ def view_html(view: Mapping, limit: int = TABLE_ROWS, alerts_by_id: Mapping[str,
         cells = (inc.id, inc.root_cause, inc.root_alert, _label(summary.get(inc.root_alert_id, ""), 60),
                  len(inc.alert_ids), inc.duplicates, f"{inc.start:%H:%M:%S}", f"{inc.end:%H:%M:%S}",
                  ", ".join(inc.services), inc.runbook or "–")
-        body.append("<tr><td>" + swatch + "</td><td>".join(esc(str(c)) for c in cells) + "</td></tr>")
+        body.append("<tr>" + "".join(
+            (f"<td>{esc(str(c))}</td>" if i in _WRAPPING else f"<td style='white-space: nowrap'>"
+             f"{swatch if i == 0 else ''}{esc(str(c))}</td>") for i, c in enumerate(cells)) + "</tr>")
     if len(corr.incidents) > len(shown):
         body.append(f"<tr><td colspan='{len(_COLUMNS)}'><i>… {len(corr.incidents) - len(shown):,} more "
                     "incidents (all of them: aiops.incidents_frame(explorer.view['correlation']))</i></td></tr>")
