@@ -222,6 +222,7 @@ def prepare(alerts: Iterable[Alert] | "PreparedAlerts") -> "PreparedAlerts":
     stream = _ordered(alerts)
     for column in ("services", "names", "kinds", "by_kind", "labels", "severity_ranks"):
         getattr(stream, column)
+    stream.__dict__["_links"] = {}                # keep the window-free link look-ups too
     return stream
 
 
@@ -489,13 +490,14 @@ def _candidate_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | No
     one entry per alert j and entry of its service's link table whose service has an
     alert k before j (the most recent one); ``rank`` is the entry's place in the row
     (lower explains better) and ``kind`` its link kind. :func:`_run_links` keeps those
-    at most a window apart. Kept on the stream, so a prepared stream pays for the
-    binary searches once, not once per window.
+    at most a window apart. A prepared stream keeps them (for the last topology used),
+    so it pays for the binary searches once, not once per window; a one-off run does
+    not hold on to them.
     """
     import numpy as np
     key = None if topology is None else tuple((s, tuple(d)) for s, d in topology.items())
-    cache = stream.__dict__.setdefault("_links", {})
-    if key in cache:
+    cache = stream.__dict__.get("_links")        # only a prepared stream keeps them
+    if cache is not None and key in cache:
         return cache[key]
     n = len(stream)
     if topology is None:           # one pseudo-service: every alert neighbours every other
@@ -523,8 +525,10 @@ def _candidate_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | No
     k = keys[at] - o * n                                              # an alert on o if 0 <= k
     ok = (at >= 0) & (k >= 0)
     j, k, entry = j[ok], k[ok], entry[ok]
-    cache.clear()                  # one topology at a time: the arrays are as long as the storm
-    cache[key] = found = (j, k, rank[entry], kinds[entry])
+    found = (j, k, rank[entry], kinds[entry])
+    if cache is not None:
+        cache.clear()              # one topology at a time: the arrays are as long as the storm
+        cache[key] = found
     return found
 
 

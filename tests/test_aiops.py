@@ -603,3 +603,13 @@ def test_evaluate_counts_pairs_like_the_definition(seed):
             precision, recall = _brute_force_scores(result, truth)
             assert score["precision"] == pytest.approx(precision) and score["recall"] == pytest.approx(recall)
             assert score["incidents"] == len(result.incidents) and score["alerts"] == len(alerts)
+
+
+def test_only_a_prepared_storm_keeps_the_link_look_ups(storm):
+    alerts, topology, _ = storm
+    once = corr(alerts, topology)
+    assert "_links" not in once.incidents._table.stream.__dict__     # a one-off run holds no extra arrays
+    prepared = aiops.prepare(alerts)
+    corr(prepared, topology)
+    corr(prepared, None)
+    assert list(prepared.__dict__["_links"]) == [None]              # the last topology used, only
