@@ -58,6 +58,7 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
+from bench_correlate import reference_loop  # noqa: E402
 from desklib import aiops, aiops_viz, stormgen, widgets  # noqa: E402
 from desklib.data import fixture  # noqa: E402
 from desklib.lesson import setup  # noqa: E402
@@ -92,14 +93,6 @@ def median_of(runs: int, fn, warmup: int = 1) -> float:
         samples.append(time.perf_counter() - start)
         del result
     return statistics.median(samples)
-
-
-def reference_loop() -> float:
-    start = time.perf_counter()
-    total = 0
-    for i in range(10_000_000):
-        total += i
-    return time.perf_counter() - start
 
 
 # ----------------------------------------------------------------------------- triage

@@ -27,7 +27,6 @@ from weakref import WeakKeyDictionary
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 __all__ = ["STATE_COLORS", "SEVERITY_COLORS", "EVENT_STYLES", "QUEUE_COLORS",

@@ -2,7 +2,6 @@
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 
 from desklib import cli
 from desklib.challenge import check_priority_queue

@@ -1,6 +1,5 @@
 """environment.yml (for conda users) must not drift from pyproject.toml."""
 import re
-import sys
 import tomllib
 from pathlib import Path
 
