@@ -13,7 +13,7 @@ def paused():
     counting frees them all; the cycle collector would only re-scan every live object
     (in a notebook: everything pandas, matplotlib and the widgets hold) again and again
     as the batch grows -- on a million alerts that doubled the run time, on 100,000
-    tickets in a notebook it cost a third. Re-enabled, it would at once scan everything
+    tickets with the notebook's libraries loaded it cost about a tenth. Re-enabled, it would at once scan everything
     made meanwhile as "young" objects, so ``gc.freeze(); gc.unfreeze()`` first moves
     them, unscanned, to the oldest generation, which full collections scan anyway
     (skipped if the program froze objects itself).
