@@ -123,15 +123,19 @@ def correlate_and_read(alerts, topology, runbooks):
     return result, tuple(result.incidents)
 
 
+def time_storm(n: int, runs: int, runbooks) -> tuple[float, str]:
+    """Median seconds to correlate an n-alert storm (records read), and what it gave."""
+    topology, alerts, _ = storm(n)
+    seconds = median_of(runs, lambda: correlate_and_read(alerts, topology, runbooks))
+    result = aiops.correlate(alerts, topology, runbooks=runbooks)
+    return seconds, f"{len(alerts):,} alerts -> {len(result.incidents):,} incidents"
+
+
 def bench_correlate(runs: int, sizes=(100_000, 1_000_000)) -> tuple[dict, dict]:
     runbooks = aiops.load_runbooks()
     seconds, notes = {}, {}
     for n in sizes:
-        topology, alerts, _ = storm(n)
-        seconds[n] = median_of(runs, lambda: correlate_and_read(alerts, topology, runbooks))
-        result = aiops.correlate(alerts, topology, runbooks=runbooks)
-        notes[n] = f"{len(alerts):,} alerts -> {len(result.incidents):,} incidents"
-        del topology, alerts, result
+        seconds[n], notes[n] = time_storm(n, runs, runbooks)    # the storm is freed on return
         gc.collect()
     out = {}
     if 1_000_000 in seconds:
