@@ -28,17 +28,41 @@ def test_the_sequence_is_complete():
     assert [p.stem for p in NOTEBOOKS] == EXPECTED
 
 
+def _optional(cell) -> bool:
+    return "optional" in cell.metadata.get("tags", [])
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_episode_shape(path):
+    """Questions and Objectives first; the core ends with Key points; "Going further" after it, all optional."""
     nb = _nb(path)
-    first, last = nb.cells[0], nb.cells[-1]
+    first = nb.cells[0]
     assert first.cell_type == "markdown"
     for heading in ("### Questions", "### Objectives"):
         assert heading in first.source, f"{path.name}: first cell lacks {heading}"
     assert re.search(r"\d+ min", first.source), f"{path.name}: no time box in the first cell"
-    assert last.cell_type == "markdown" and "### Key points" in last.source
+    core = [c for c in nb.cells if not _optional(c)]
+    extra = nb.cells[len(core):]
+    assert nb.cells[:len(core)] == core, f"{path.name}: an optional cell sits inside the core"
+    last = core[-1]
+    assert last.cell_type == "markdown" and "### Key points" in last.source, f"{path.name}: the core must end with Key points"
+    if extra:
+        assert extra[0].cell_type == "markdown" and extra[0].source.startswith("## Going further"), \
+            f"{path.name}: the optional part must open with a '## Going further' heading"
+    minutes = nb.metadata["lesson"]["minutes"]
+    assert f"{minutes} min" in first.source, f"{path.name}: the heading's time box differs from the metadata's"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].source.strip() == SETUP, f"{path.name}: the first code cell must be the shared setup"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exercises_and_checkers_are_core(path):
+    """Every exercise in the core is checked in the core; Going further exercises check there too."""
+    cells = _nb(path).cells
+    for i, cell in enumerate(cells):
+        if "solution" in cell.metadata.get("tags", []):
+            check = next(c for c in cells[i + 1:] if c.cell_type == "code")
+            assert _optional(check) == _optional(cell), f"{path.name}: exercise and checker in different parts"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -70,10 +94,11 @@ def _exercises(path):
     return pairs
 
 
-def test_every_lab_step_has_an_exercise():
+def test_every_lab_step_has_an_exercise_in_its_core():
     for path in NOTEBOOKS:
         if path.stem[:2] in ("01", "02", "03", "04", "05"):
-            assert _exercises(path), f"{path.name} has no exercise"
+            core = [c for c in _nb(path).cells if not _optional(c)]
+            assert any("solution" in c.metadata.get("tags", []) for c in core), f"{path.name} has no core exercise"
 
 
 sys.path.insert(0, str(ROOT / "tools"))
