@@ -164,7 +164,9 @@ def _show(value: Any) -> str:
 
 
 def _show_error(exc: BaseException) -> str:
-    message = str(exc).splitlines()[0] if str(exc) else ""
+    message = str(exc).splitlines()[0] if str(exc).strip() else ""
+    if len(message) > 100:
+        message = message[:97] + "..."
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
@@ -233,11 +235,14 @@ def diagnose(ex: Exercise, fn: Callable) -> Verdict:
     else:
         shown = min(fails)
         got = outcomes[shown]
-        if got.error is None and got.value is None:
-            hint, key = "a path through your function ends without `return` (so it returns None). " \
-                + ex.cases[shown].hint, "generic"
+        if got.error is not None:
+            hint = f"the error is in your code: try these inputs in a cell of their own to see the line. " \
+                f"This case: {ex.cases[shown].hint}"
+        elif got.value is None:
+            hint = f"a path through your function ends without `return` (so it returns None). {ex.cases[shown].hint}"
         else:
-            hint, key = ex.cases[shown].hint, "generic"
+            hint = ex.cases[shown].hint
+        key = "generic"
     case, got = ex.cases[shown], outcomes[shown]
     call = f"{ex.name}({ex.show_args(case.args) if ex.show_args else ', '.join(_show(a) for a in case.args)})"
     came_out = f"raised {_show_error(got.error)}" if got.error is not None else f"returned {_show(got.value)}"

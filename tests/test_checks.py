@@ -524,7 +524,7 @@ def test_a_crash_is_one_line_with_the_exception():
     verdict = checks.diagnose_next_tier(lambda tier: 1 / 0)
     assert not verdict.passed and verdict.lines[1].endswith("raised ZeroDivisionError: division by zero; "
                                                            "this case expects 'L2'.")
-    assert len(verdict.lines) == 3
+    assert len(verdict.lines) == 3 and verdict.lines[2].startswith("  Hint: the error is in your code")
 
 
 def test_a_known_crash_gets_its_own_hint():
