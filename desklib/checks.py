@@ -271,6 +271,19 @@ def _all_of_type(kind) -> Callable[[list[Outcome]], bool]:
     return signature
 
 
+def _always(value) -> Callable[[list[Outcome]], bool]:
+    """The same answer, ``value``, for every case."""
+    def signature(outcomes):
+        return all(o.error is None and _same_value(o.value, value) for o in outcomes)
+    return signature
+
+
+def _constant(outcomes: list[Outcome]) -> bool:
+    """One and the same answer for every case."""
+    first = outcomes[0]
+    return first.error is None and first.value is not None and all(_same(o, first) for o in outcomes)
+
+
 def _naive(outcomes: list[Outcome]) -> bool:
     values = _values(outcomes)
     return bool(values) and all(isinstance(v, datetime) and v.tzinfo is None for v in values)
@@ -317,6 +330,11 @@ WHOLE_WORD = Exercise(
         Case(("refund", ""), False, "empty text matches nothing"),
     ),
     mistakes=(
+        Mistake("never_matches", 'it never finds the keyword, not even in "the site is down": write the pattern '
+                'as a raw string, r"\\b" (a plain "\\b" is a backspace), and print it.',
+                signature=_always(False), example=0),
+        Mistake("always_matches", "it says True for every text, even an empty one: re.search gives a match or "
+                "None, and None != False — test `is not None`.", signature=_always(True), example=10),
         Mistake("match_object", "re.search returns a match object or None, not a bool: "
                 "write `re.search(...) is not None` (or bool(...)).",
                 signature=lambda outs: any(isinstance(o.value, re.Match) for o in outs)),
@@ -374,10 +392,17 @@ GATE_ROUTE = Exercise(
              "no rule matched means no evidence at all: always a human, whatever the number says"),
         Case((0.30, 0.0, 1), "auto", "threshold 0 sends everything with evidence to auto"),
         Case((0.99, 1.0, 3), "human", "threshold 1.0 means only certainty is automatic; 0.99 is not certain"),
+        Case((0.20, 0.60, 0), "human", "no rule matched and not confident either: a human looks"),
     ),
     mistakes=(
         Mistake("returns_bool", 'return the route itself, the text "auto" or "human", not True/False.',
                 signature=_all_of_type(bool)),
+        Mistake("constant", "your function sends every ticket the same way: look at rules_matched first, then "
+                "compare confidence with threshold.", signature=_constant),
+        Mistake("ignores_threshold", "use the threshold you are given, not a number of your own: with "
+                "threshold 0 every ticket with evidence is automatic, with 1.0 only certainty is.",
+                signature=lambda outs: [o.value for o in outs[:2]] == ["auto", "human"]
+                and outs[4].value == "human" and outs[5].value == "auto", example=4),
         Mistake("inverted", "the comparison points the wrong way: a confidence at or ABOVE the threshold is "
                 "automatic, below it goes to a human.", signature=_gate_inverted, example=0),
         Mistake("strict", "exactly at the threshold counts as confident enough: use >=, not >.",
@@ -702,6 +727,9 @@ LINKED = Exercise(
              "400 s apart is outside a 300 s window, whichever alert came first"),
     ),
     mistakes=(
+        Mistake("constant", "your function gives the same answer for every pair of alerts: check the time gap "
+                "first, then whether the services are the same or directly depend on each other.",
+                signature=_constant),
         Mistake("key_error", "a service missing from the topology depends on nothing: use "
                 "topology.get(service, ()) instead of topology[service].", signature=_linked_key_error, example=7),
         Mistake("no_abs", "the gap must not depend on which alert came first: compare "

@@ -111,6 +111,14 @@ def ww_match(keyword, text):
     return re.search(rf"\b{re.escape(keyword)}\b", text.lower())
 
 
+def ww_backspace(keyword, text):
+    return re.search("\b" + keyword + "\b", text.lower()) is not None
+
+
+def ww_not_false(keyword, text):
+    return re.search(r"\b" + re.escape(keyword) + r"\b", text, re.I) != False  # noqa: E712
+
+
 def gr_strict(confidence, threshold, rules_matched):
     if confidence > threshold and rules_matched > 0:
         return "auto"
@@ -152,6 +160,16 @@ def gr_two_rules(confidence, threshold, rules_matched):
 
 def gr_threshold_percent(confidence, threshold, rules_matched):
     return "human" if rules_matched == 0 or confidence < threshold * 100 else "auto"
+
+
+def gr_fixed(confidence, threshold, rules_matched):
+    if rules_matched == 0:
+        return "human"
+    return "auto" if confidence >= 0.67 else "human"
+
+
+def gr_placeholder(confidence, threshold, rules_matched):
+    return "human"
 
 
 def d_naive(created_at, target):
@@ -303,6 +321,10 @@ def nt_skip(tier):
     return PATH[min(PATH.index(tier) + 2, 3)]
 
 
+def ln_placeholder(a, b, topology, window_s):
+    return False
+
+
 def _deps(topology, service):
     return topology.get(service, [])
 
@@ -375,6 +397,8 @@ LEARNERS = [
     (checks.diagnose_whole_word, ww_one_space, "line_break", "line break"),
     (checks.diagnose_whole_word, ww_no_escape, "no_escape", "re.escape"),
     (checks.diagnose_whole_word, ww_match, "match_object", "is not None"),
+    (checks.diagnose_whole_word, ww_backspace, "never_matches", "raw string"),
+    (checks.diagnose_whole_word, ww_not_false, "always_matches", "is not None"),
     (checks.diagnose_gate_route, gr_strict, "strict", ">="),
     (checks.diagnose_gate_route, gr_no_rules, "ignores_rules", "rules_matched == 0"),
     (checks.diagnose_gate_route, gr_bool, "returns_bool", "not True/False"),
@@ -383,6 +407,8 @@ LEARNERS = [
     (checks.diagnose_gate_route, gr_or, "or_instead_of_and", "and, not or"),
     (checks.diagnose_gate_route, gr_two_rules, "needs_two_rules", "one matched rule"),
     (checks.diagnose_gate_route, gr_threshold_percent, "never_auto", "0 to 1"),
+    (checks.diagnose_gate_route, gr_fixed, "ignores_threshold", "threshold you are given"),
+    (checks.diagnose_gate_route, gr_placeholder, "constant", "every ticket the same way"),
     (checks.diagnose_due_24x7, d_naive, "naive", "time zone"),
     (checks.diagnose_due_24x7, d_fromtimestamp, "naive", "time zone"),
     (checks.diagnose_due_24x7, d_hours_as_days, "unit", "no conversion"),
@@ -419,6 +445,7 @@ LEARNERS = [
     (checks.diagnose_linked, ln_transitive, "transitive", "DIRECT"),
     (checks.diagnose_linked, ln_time_only, "time_only", "not enough"),
     (checks.diagnose_linked, ln_no_time, "ignores_time", "window_s"),
+    (checks.diagnose_linked, ln_placeholder, "constant", "same answer"),
 ]
 
 
