@@ -23,7 +23,9 @@ compared with each mistake's, and the hint of the closest one is shown:
    there, and explain at least half of its failures (the attempt may hold two
    mistakes: name the larger, the learner fixes it and checks again).
 
-When nothing matches, the hint of the first failing case is the fallback.
+Between equal matches the earlier entry of the catalogue wins (signatures for
+whole classes of answers come first). When nothing matches, the hint of the
+first failing case is the fallback.
 
 ``diagnose_whole_word(fn)`` (and the others) return the :class:`Verdict`
 itself for tests and tools: ``passed``, the printed ``lines``, the ``mistake``
@@ -224,7 +226,8 @@ def diagnose(ex: Exercise, fn: Callable) -> Verdict:
         return Verdict(ex.name, True, (f"✓ {ex.name}: all {n} cases pass",), None, None, tuple(outcomes))
     if _blank(outcomes):
         return Verdict(ex.name, False, (
-            f"✗ {ex.name}: not written yet — your function returns None (still `pass`, or `print` instead of `return`?).",
+            f"✗ {ex.name}: not written yet — your function returns None "
+            "(still `pass`, or `print` instead of `return`?).",
             f"  Where to start: {ex.start}",
         ), "blank", None, tuple(outcomes))
     mistake, theirs = _recognise(ex, outcomes, fails)
