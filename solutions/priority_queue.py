@@ -10,7 +10,8 @@ class UrgencyQueue:
     """A priority queue of ticket ids keyed by time remaining (smallest first).
 
     Each heap entry is ``(time_remaining, counter, ticket_id)``: the counter
-    breaks ties in insertion order, so ids are never compared.
+    breaks ties in insertion order, so tickets are never compared (the entry
+    count of heapq's "Priority Queue Implementation Notes").
     """
 
     def __init__(self) -> None:

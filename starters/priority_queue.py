@@ -10,12 +10,17 @@ the ticket with the **least time remaining** before its SLA is due:
 Negative time remaining means the ticket is already late: it goes first.
 
 Implement the two pieces below, using :mod:`heapq` (no sorting the whole list on
-every pop). Then check your work from the project folder:
+every pop). Then check your work:
 
-    make check-challenge          # or: desk check priority_queue
+    desk check priority_queue     # from the project folder, notebooks/ or starters/
+    make check-challenge          # the same, from the project folder
 
-The checker runs fixed cases and tells you which pass. The reference solution is
-``desklib/queue.py`` (``SlaQueue``) — peek only when you are done or stuck.
+The checker runs fixed cases, says which pass, and gives a hint for the first
+that fails. Two of them follow the "Priority Queue Implementation Notes" of
+Python's heapq documentation: equal time remaining comes out in push order, and
+tickets are never compared with each other (they may be dicts).
+
+A solution is ``solutions/priority_queue.py`` — peek only when you are done or stuck.
 """
 from __future__ import annotations
 
@@ -27,7 +32,8 @@ from datetime import timedelta
 class UrgencyQueue:
     """A priority queue of ticket ids keyed by time remaining (smallest first).
 
-    Ties (equal time remaining) come out in the order they were pushed.
+    Ties (equal time remaining) come out in the order they were pushed, and
+    tickets are never compared with each other.
     """
 
     def __init__(self) -> None:
@@ -35,7 +41,7 @@ class UrgencyQueue:
         pass
 
     def push(self, ticket_id: str, time_remaining: timedelta) -> None:
-        """Add a ticket with the time it has left before its SLA is due."""
+        """Add a ticket (usually its id) with the time it has left before its SLA is due."""
         # your code here
         pass
 
