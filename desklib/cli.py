@@ -204,9 +204,9 @@ def _cmd_correlate(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    from .challenge import check_priority_queue, format_results
-    path = Path(args.file) if args.file else Path("starters") / "priority_queue.py"
+    from .challenge import check_priority_queue, find_challenge_file, format_results
     try:
+        path = Path(args.file) if args.file else find_challenge_file()
         results = check_priority_queue(path)
     except FileNotFoundError as exc:
         raise InputError(f"{exc} (run from the project folder, or pass --file)") from None
@@ -251,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="check the optional challenge (exit 0 when every case passes)")
     p.add_argument("exercise", choices=("priority_queue",))
-    p.add_argument("--file", help="the file to check (default: starters/priority_queue.py)")
+    p.add_argument("--file", help="the file to check (default: priority_queue.py found from here: ./, starters/, ../starters/)")
     p.set_defaults(func=_cmd_check)
     return parser
 

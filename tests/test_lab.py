@@ -111,3 +111,13 @@ def test_desk_runs_in_a_lab_terminal(lab):
     shown = asyncio.run(_terminal(port, "desk --help; echo desk-exit=$?", r"desk-exit=\d+"))
     assert "usage: desk" in shown, shown
     assert "desk-exit=0" in shown, shown
+
+
+@pytest.mark.parametrize("folder", ["notebooks", "starters"])
+def test_desk_check_finds_the_challenge_from_the_lesson_folders(lab, folder):
+    """What `!desk check priority_queue` runs in a notebook of that folder (the kernel starts there)."""
+    port, _ = lab
+    shown = asyncio.run(_terminal(port, f"cd {folder} && desk check priority_queue; echo desk-exit=$?",
+                                  r"desk-exit=\d+"))
+    assert "not found" not in shown, shown
+    assert re.search(r"\d+ of \d+ cases pass", shown), shown
