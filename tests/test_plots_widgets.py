@@ -8,13 +8,13 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.text  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from desklib import DAY_END, LESSON_NOW, fixture, load_ticket_truth, load_tickets  # noqa: E402
 from desklib import plots, widgets  # noqa: E402
+from picture_checks import covered_by_legend, overlap, small_texts  # noqa: E402
 from desklib.escalation import escalate_tickets, escalation_frame  # noqa: E402
 from desklib.gate import default_threshold, risk_coverage, threshold_sweep  # noqa: E402
 from desklib.queue import compare_policies  # noqa: E402
@@ -95,57 +95,17 @@ def test_sla_clock_bars_are_coloured_by_state_and_the_legend_names_every_state()
 
 # ----------------------------------------------------------------------------- readable on a projector
 
-def _texts(fig) -> list:
-    """Every piece of text a viewer sees: tick labels, titles, axis labels, legends, notes."""
-    fig.canvas.draw()
-    return [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()
-            and (t.axes is None or t.get_window_extent().overlaps(t.figure.bbox))]
-
-
-def _overlap(a, b) -> bool:
-    """Two display-space boxes share an area (touching edges do not count)."""
-    return min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5
-
-
-def _covered_by_legend(fig) -> list[str]:
-    """What a legend of ``fig`` covers: any axes area, bar, data point or text in the axes."""
-    fig.canvas.draw()
-    found = []
-    for holder in fig.axes:
-        legend = holder.get_legend()
-        if legend is None:
-            continue
-        box = legend.get_window_extent()
-        for ax in fig.axes:
-            if _overlap(box, ax.get_window_extent()):
-                found.append(f"the axes of {ax.get_title()!r}")
-            for patch in ax.patches:
-                if _overlap(box, patch.get_window_extent()):
-                    found.append(f"bar/patch {patch}")
-            for line in ax.lines:
-                points = line.get_transform().transform(line.get_xydata()) if len(line.get_xdata()) else []
-                inside = [p for p in points if box.contains(*p)]
-                if inside:
-                    found.append(f"{len(inside)} point(s) of {line.get_label()!r}")
-            for text in ax.texts:
-                if text.get_text().strip() and _overlap(box, text.get_window_extent()):
-                    found.append(f"text {text.get_text()!r}")
-    return found
-
-
 @pytest.mark.parametrize("name,draw,legend", PLOTS, ids=[p[0] for p in PLOTS])
 def test_every_text_of_every_plot_is_at_least_10_points(name, draw, legend):
     ax = draw(None)
-    small = [(t.get_text()[:30], t.get_fontsize()) for t in _texts(ax.figure)
-             if t.get_fontsize() < plots.MIN_POINTS]
-    assert small == [], f"{name}: text below {plots.MIN_POINTS} pt: {small}"
+    assert small_texts(ax.figure, plots.MIN_POINTS) == [], f"{name}: text below {plots.MIN_POINTS} pt"
 
 
 @pytest.mark.parametrize("name,draw,legend", [p for p in PLOTS if p[2]], ids=[p[0] for p in PLOTS if p[2]])
 def test_no_legend_covers_data(name, draw, legend):
     ax = draw(None)
     assert ax.get_legend() is not None
-    assert _covered_by_legend(ax.figure) == []
+    assert covered_by_legend(ax.figure) == []
 
 
 def test_the_queue_legend_leaves_every_bar_visible():
@@ -153,15 +113,13 @@ def test_the_queue_legend_leaves_every_bar_visible():
     ax.figure.canvas.draw()
     box = ax.get_legend().get_window_extent()
     assert len(ax.patches) == 2 * len(_queues())
-    assert [p for p in ax.patches if _overlap(box, p.get_window_extent())] == []
+    assert [p for p in ax.patches if overlap(box, p.get_window_extent())] == []
 
 
 def test_the_threshold_explorer_figure_is_readable_and_its_legends_cover_nothing(explorer):
-    small = [(t.get_text()[:30], t.get_fontsize()) for t in _texts(explorer.fig)
-             if t.get_fontsize() < plots.MIN_POINTS]
-    assert small == []
+    assert small_texts(explorer.fig, plots.MIN_POINTS) == []
     assert explorer.fig.dpi == 80
-    assert _covered_by_legend(explorer.fig) == []
+    assert covered_by_legend(explorer.fig) == []
 
 
 def test_the_sla_chart_shows_the_most_used_clocks_and_says_how_many_are_hidden():
@@ -188,7 +146,7 @@ def test_the_sla_chart_shows_the_most_used_clocks_and_says_how_many_are_hidden()
     ax.figure.canvas.draw()
     boxes = [t.get_window_extent() for t in ax.get_yticklabels()]
     assert all(t.get_fontsize() >= 10 for t in ax.get_yticklabels())
-    assert not any(_overlap(a, b) for a, b in zip(boxes, boxes[1:]))
+    assert not any(overlap(a, b) for a, b in zip(boxes, boxes[1:]))
 
 
 def test_the_sla_chart_can_show_every_clock():
