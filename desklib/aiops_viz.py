@@ -46,7 +46,7 @@ from . import aiops
 from .records import Alert, Ticket
 
 __all__ = ["plot_storm", "plot_window_sweep", "plot_topology", "window_view", "view_html", "TABLE_ROWS",
-           "incidents_html", "incidents_table", "INCIDENT_COLUMNS", "MIN_POINTS", "STORM_FIGSIZE", "storm_markers", "DENSE_ALERTS", "ROW_LABELS",
+           "incidents_html", "incidents_table", "INCIDENT_COLUMNS", "HANDOFF_COLUMNS", "MIN_POINTS", "STORM_FIGSIZE", "storm_markers", "DENSE_ALERTS", "ROW_LABELS",
            "window_explorer", "WindowExplorer", "sweep", "human_queue_frame", "post_this",
            "WINDOW_MIN_S", "WINDOW_MAX_S", "WINDOW_STEP_S"]
 
@@ -437,11 +437,15 @@ _TABLE = "max-width: 100%; table-layout: auto; border-collapse: collapse; font-s
 _KEEP = "white-space: nowrap; text-align: left; vertical-align: top"
 _WRAP = ("white-space: normal; overflow-wrap: anywhere; word-break: break-word; text-align: left; "
          "vertical-align: top; min-width: 6em")
+_HEAD = "white-space: normal; text-align: left; vertical-align: bottom"
 #: The hand-off table's columns, most important first: what broke, which runbook, how bad,
 #: when; then the detail. A ``True`` marks a column whose text may wrap.
 INCIDENT_COLUMNS = {"incident": False, "root cause": False, "runbook": False, "severity": False,
-                    "start": True, "end": True, "alerts": False, "duplicates": False,
-                    "root alert": False, "services": True, "symptoms": True}
+                    "start": True, "alerts": False, "services": True, "symptoms": True,
+                    "root alert": False, "end": True, "duplicates": False}
+#: The columns shown unless others are asked for: the ones that fit beside JupyterLab's file
+#: browser on a 1366-px screen (the rest are in :func:`aiops.incidents_frame`).
+HANDOFF_COLUMNS = ("incident", "root cause", "runbook", "severity", "start", "alerts", "services", "symptoms")
 
 
 def _cells(inc: aiops.Incident) -> dict:
@@ -457,7 +461,7 @@ def _table(columns: Mapping[str, bool], rows: Iterable[Sequence], swatches: Sequ
     columns marked True may wrap. ``swatches`` (HTML, made here) go before the first cell of
     each row; ``more`` is a last row spanning the table."""
     esc = html.escape
-    head = "".join(f"<th style='{_WRAP if wrap else _KEEP}'>{esc(name)}</th>" for name, wrap in columns.items())
+    head = "".join(f"<th style='{_HEAD}'>{esc(name)}</th>" for name in columns)
     body = []
     for k, row in enumerate(rows):
         swatch = swatches[k] if k < len(swatches) else ""
@@ -479,12 +483,12 @@ def _swatches(n_incidents: int, shown: int) -> list[str]:
 def incidents_html(correlation: aiops.Correlation, limit: int | None = None,
                    columns: Sequence[str] | None = None) -> str:
     """The incidents of ``correlation`` as the hand-off table, in HTML that fits a projector's
-    screen: columns in order of importance (:data:`INCIDENT_COLUMNS`, or the ``columns``
-    named), services and symptoms wrapping inside their cells, the table never wider than
-    its output area. ``limit`` shows the first incidents and a line counting the rest.
+    screen: the columns that matter in order of importance (:data:`HANDOFF_COLUMNS`, or
+    the ``columns`` named from :data:`INCIDENT_COLUMNS`), services and symptoms wrapping
+    inside their cells, the table never wider than its output area. ``limit`` shows the first incidents and a line counting the rest.
     The same records as :func:`aiops.incidents_frame`; all text is ``html.escape``'d.
     """
-    names = list(INCIDENT_COLUMNS) if columns is None else list(columns)
+    names = list(HANDOFF_COLUMNS if columns is None else columns)
     unknown = [c for c in names if c not in INCIDENT_COLUMNS]
     if unknown:
         raise ValueError(f"incidents_html: unknown column(s) {unknown}; choose from {list(INCIDENT_COLUMNS)}")
@@ -506,10 +510,10 @@ def incidents_table(correlation: aiops.Correlation, limit: int | None = None,
     return HTML(incidents_html(correlation, limit, columns))
 
 
-#: The explorer's incident table: a column per item, True where the text may wrap.
-_COLUMNS = {"incident": False, "root cause": False, "runbook": False, "root alert": False,
-            "what it said": True, "alerts": False, "duplicates": False, "first": False, "last": False,
-            "services": True}
+#: The explorer's incident table: a column per item, True where the text may wrap (the root
+#: alert's name shares its cell with what it said, so the table fits beside the file browser).
+_COLUMNS = {"incident": False, "root cause": False, "runbook": False, "alerts": False, "duplicates": False,
+            "first": False, "last": False, "root alert: what it said": True, "services": True}
 
 
 def view_html(view: Mapping, limit: int = TABLE_ROWS, alerts_by_id: Mapping[str, Alert] | None = None) -> str:
@@ -535,9 +539,10 @@ def view_html(view: Mapping, limit: int = TABLE_ROWS, alerts_by_id: Mapping[str,
         parts.append(f"pairwise F1 <b>{ev['f1']:.3f}</b> (precision {ev['precision']:.3f}, recall "
                      f"{ev['recall']:.3f}), root-cause accuracy <b>{ev['root_cause_accuracy']:.2f}</b> "
                      f"against {ev['true_incidents']} true incidents")
-    rows = [(inc.id, inc.root_cause, inc.runbook or "–", inc.root_alert,
-             _label(summary.get(inc.root_alert_id, ""), 60), len(inc.alert_ids), inc.duplicates,
-             f"{inc.start:%H:%M:%S}", f"{inc.end:%H:%M:%S}", ", ".join(inc.services)) for inc in shown]
+    rows = [(inc.id, inc.root_cause, inc.runbook or "–", len(inc.alert_ids), inc.duplicates,
+             f"{inc.start:%H:%M:%S}", f"{inc.end:%H:%M:%S}",
+             f"{inc.root_alert}: {_label(summary.get(inc.root_alert_id, ''), 60)}", ", ".join(inc.services))
+            for inc in shown]
     more = (f"… {len(corr.incidents) - len(shown):,} more incidents "
             "(all of them: aiops.incidents_frame(explorer.view['correlation']))" if len(corr.incidents) > len(shown)
             else "")

@@ -332,10 +332,12 @@ def test_no_tick_label_of_the_window_sweep_runs_into_the_next(storm):
 def test_the_incident_table_puts_the_hand_off_first_and_wraps_the_long_lists(storm):
     corr = aiops.correlate(storm[0], storm[1])
     page = aiops_viz.incidents_html(corr)
-    heads = re.findall(r"<th style='([^']*)'>([^<]*)</th>", page)
-    assert [name for _, name in heads] == list(aiops_viz.INCIDENT_COLUMNS)
-    assert [name for _, name in heads][:3] == ["incident", "root cause", "runbook"]
-    wraps = {name: "white-space: normal" in style for style, name in heads}
+    heads = re.findall(r"<th style='[^']*'>([^<]*)</th>", page)
+    assert heads == list(aiops_viz.HANDOFF_COLUMNS)
+    assert heads[:3] == ["incident", "root cause", "runbook"] and heads[-1] == "symptoms"
+    first_row = page.split("<tbody>")[1].split("</tr>")[0]
+    styles = dict(zip(heads, re.findall(r"<td style='([^']*)'>", first_row)))
+    wraps = {name: "white-space: normal" in style for name, style in styles.items()}
     assert wraps["symptoms"] and wraps["services"] and not wraps["runbook"] and not wraps["incident"]
     assert re.search(r"<table [^>]*style='[^']*max-width: 100%", page)
     # the same records as the frame, row by row
@@ -346,7 +348,9 @@ def test_the_incident_table_puts_the_hand_off_first_and_wraps_the_long_lists(sto
         cells = [html_module.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
         assert cells[0].endswith(inc["id"]) and cells[1] == inc["root_cause"] and cells[2] == inc["runbook"]
         assert cells[-1] == (inc["symptoms"] or "–") and cells[-2] == inc["services"]
-    # fewer columns, a limit, a wrong name
+    # every column of the frame can be asked for; fewer columns, a limit, a wrong name
+    every = aiops_viz.incidents_html(corr, columns=list(aiops_viz.INCIDENT_COLUMNS))
+    assert every.count("<th ") == len(aiops_viz.INCIDENT_COLUMNS) == len(frame.columns)
     short = aiops_viz.incidents_html(corr, limit=2, columns=["incident", "runbook"])
     assert short.count("<th ") == 2 and "… 3 more incidents" in short
     with pytest.raises(ValueError, match="unknown column"):
@@ -361,6 +365,6 @@ def test_the_incident_table_escapes_hostile_alert_text():
                    summary=evil),
              Alert(id="x2", ts=t0 + timedelta(seconds=20), service="db", name="Down & <b>out</b>",
                    severity="warning", summary="fine")]
-    page = aiops_viz.incidents_html(aiops.correlate(storm, {"db": [evil]}))
+    page = aiops_viz.incidents_html(aiops.correlate(storm, {"db": [evil]}), columns=list(aiops_viz.INCIDENT_COLUMNS))
     assert "<script" not in page.lower() and "<img" not in page.lower() and "<b>out" not in page
     assert "&lt;script&gt;" in page and "&lt;img src=x onerror=alert(1)&gt;" in page and "&lt;b&gt;out" in page
