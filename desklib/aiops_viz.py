@@ -434,10 +434,10 @@ def window_view(alerts: Sequence[Alert] | aiops.PreparedAlerts, topology, truth,
 # container, names and keys stay on one line, and long lists (services, symptoms, alert text)
 # wrap inside their cell instead of pushing the columns after them off the right edge.
 _TABLE = "max-width: 100%; table-layout: auto; border-collapse: collapse; font-size: 90%"
-_KEEP = "white-space: nowrap; text-align: left; vertical-align: top"
-_WRAP = ("white-space: normal; overflow-wrap: anywhere; word-break: break-word; text-align: left; "
-         "vertical-align: top; min-width: 6em")
-_HEAD = "white-space: normal; text-align: left; vertical-align: bottom"
+_CELL = "text-align: left; padding: 0.2em 0.5em; line-height: 1.35"
+_KEEP = f"white-space: nowrap; vertical-align: top; {_CELL}"
+_WRAP = f"white-space: normal; overflow-wrap: anywhere; word-break: break-word; vertical-align: top; min-width: 6em; {_CELL}"
+_HEAD = f"white-space: normal; vertical-align: bottom; {_CELL}"
 #: The hand-off table's columns, most important first: what broke, which runbook, how bad,
 #: when; then the detail. A ``True`` marks a column whose text may wrap.
 INCIDENT_COLUMNS = {"incident": False, "root cause": False, "runbook": False, "severity": False,
