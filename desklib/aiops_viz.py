@@ -10,6 +10,8 @@ import matplotlib and ipywidgets at the top. Everything here *shows* what
 ``plot_window_sweep``    incidents, F1 and noise reduction against the window
 ``plot_topology``        the service map in layers, alerting services coloured
 ``window_view``          the pure computation behind the explorer
+``incidents_html``       the hand-off table that fits the screen (``incidents_table``
+                         displays it in a notebook)
 ``window_explorer``      a window slider + "use topology" checkbox, redrawn live
 ``sweep``                :func:`aiops.window_sweep` without a progress bar
 ``human_queue_frame``    the tickets the gate sent to a person, with reasons
@@ -37,12 +39,14 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+from matplotlib.transforms import ScaledTranslation
 from PIL import Image
 
 from . import aiops
 from .records import Alert, Ticket
 
-__all__ = ["plot_storm", "plot_window_sweep", "plot_topology", "window_view", "view_html", "TABLE_ROWS", "storm_markers", "DENSE_ALERTS", "ROW_LABELS",
+__all__ = ["plot_storm", "plot_window_sweep", "plot_topology", "window_view", "view_html", "TABLE_ROWS",
+           "incidents_html", "incidents_table", "INCIDENT_COLUMNS", "HANDOFF_COLUMNS", "MIN_POINTS", "STORM_FIGSIZE", "storm_markers", "DENSE_ALERTS", "ROW_LABELS",
            "window_explorer", "WindowExplorer", "sweep", "human_queue_frame", "post_this",
            "WINDOW_MIN_S", "WINDOW_MAX_S", "WINDOW_STEP_S"]
 
@@ -51,6 +55,10 @@ UTC = timezone.utc
 WINDOW_MIN_S, WINDOW_MAX_S, WINDOW_STEP_S = 30, 1800, 30
 #: Incidents named one by one in a legend; the rest are summed up in one entry.
 LEGEND_INCIDENTS = 8
+#: The smallest text on a picture, in points (as :data:`desklib.plots.MIN_POINTS`).
+MIN_POINTS = 10
+#: The storm timeline's size in inches: wide enough for the legend beside the axes.
+STORM_FIGSIZE = (11, 4.8)
 
 
 def _cmap(n: int):
@@ -208,8 +216,9 @@ def _storm_legend(ax, correlation: aiops.Correlation, colours, incidents: bool =
                        markeredgecolor="black", label="root-cause alert"),
                 Line2D([], [], ls="", marker="o", markersize=4 if dense else 5, markerfacecolor="none",
                        markeredgecolor="0.4", label="duplicate")]
-    return ax.legend(handles=handles, loc="upper right", fontsize="small", framealpha=0.9,
-                     title="incident · root cause (alerts)" if incidents else None, title_fontsize="small")
+    return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
+                     fontsize=MIN_POINTS, title="incident · root cause (alerts)" if incidents else None,
+                     title_fontsize=MIN_POINTS)
 
 
 def plot_storm(correlation: aiops.Correlation, ax=None, *, rows: Sequence[str] | None = None,
@@ -226,7 +235,7 @@ def plot_storm(correlation: aiops.Correlation, ax=None, *, rows: Sequence[str] |
     names them in its table, with the same colours). Returns the Axes.
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4.6), layout="constrained")
+        _, ax = plt.subplots(figsize=STORM_FIGSIZE, layout="constrained")
     rows = {s: i for i, s in enumerate(rows if rows is not None else _service_rows(correlation))}
     _set_markers(_marker_artists(ax, len(correlation.alerts)), _storm_points(correlation, rows),
                  len(correlation.incidents))
@@ -264,7 +273,7 @@ def plot_window_sweep(sweep_df, window_s: int | str | None = None, ax=None):
     w = sweep_df["window_s"]
     lines = ax.plot(w, sweep_df["incidents"], color="tab:blue", marker="o", markersize=3, label="incidents")
     ax.set_xscale("log")
-    ticks = [t for t in (30, 60, 120, 240, 600, 1200, 1800, 3600) if w.min() <= t <= w.max()]
+    ticks = [t for t in (30, 60, 120, 240, 600, 1800, 3600) if w.min() <= t <= w.max()]   # apart at 10 pt
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(ScalarFormatter())
     ax.xaxis.set_minor_formatter(NullFormatter())
@@ -278,8 +287,8 @@ def plot_window_sweep(sweep_df, window_s: int | str | None = None, ax=None):
     right.set_ylim(0, 1.05)
     right.set_ylabel("score (0–1)")
     lines.append(ax.axvline(window_s, color="black", ls=":", lw=1.5, label=f"chosen window: {window_s} s"))
-    ax.legend(handles=lines, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=4, fontsize="small",
-              frameon=False)
+    ax.legend(handles=lines, loc="upper left", bbox_to_anchor=(1.0, 1.0), borderaxespad=0, fontsize=MIN_POINTS,
+              bbox_transform=ax.transAxes + ScaledTranslation(0.75, 0, ax.figure.dpi_scale_trans))
     ax.set_title("Choosing the window: too short splits incidents, too long merges them")
     return ax
 
@@ -384,7 +393,7 @@ def plot_topology(topology: Mapping[str, Sequence[str]], alerting=None, ax=None)
         ax.scatter([x], [y], s=320, color=colour_of.get(s, "0.85"), zorder=3,
                    edgecolors="black" if ring else "white", linewidths=2.5 if ring else 1)
         ax.annotate(s, (x, y), xytext=(0, -16), textcoords="offset points", ha="center", va="top",
-                    fontsize="small")
+                    fontsize=MIN_POINTS)
     ax.set_xlim(-0.2, width + 0.2)
     ax.set_ylim(-0.8, max(by_layer, default=0) + 0.5)
     ax.set_xticks([])
@@ -394,7 +403,7 @@ def plot_topology(topology: Mapping[str, Sequence[str]], alerting=None, ax=None)
     ax.set_xlabel("arrow: depends on (each layer ordered to keep arrows short)")
     ax.set_ylabel("layer (0 = depends on nothing)")
     ax.set_title("Service topology" + (": who was alerting" if alerting is not None else ""))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, fontsize=MIN_POINTS)
     return ax
 
 
@@ -421,9 +430,90 @@ def window_view(alerts: Sequence[Alert] | aiops.PreparedAlerts, topology, truth,
             "evaluation": evaluation, "incidents": aiops.incidents_frame(correlation) if frame else None}
 
 
-_COLUMNS = ("incident", "root cause", "root alert", "what it said", "alerts", "duplicates",
-            "first", "last", "services", "runbook")
-_WRAPPING = {3, 8}                 # free text and service lists may wrap; names and times do not
+# Incident tables fit the output area of a 1366-px screen: the table may not grow past its
+# container, names and keys stay on one line, and long lists (services, symptoms, alert text)
+# wrap inside their cell instead of pushing the columns after them off the right edge.
+_TABLE = "max-width: 100%; table-layout: auto; border-collapse: collapse; font-size: 90%"
+_CELL = "text-align: left; padding: 0.2em 0.5em; line-height: 1.35"
+_KEEP = f"white-space: nowrap; vertical-align: top; {_CELL}"
+_WRAP = f"white-space: normal; overflow-wrap: anywhere; word-break: break-word; vertical-align: top; min-width: 6em; {_CELL}"
+_HEAD = f"white-space: normal; vertical-align: bottom; {_CELL}"
+#: The hand-off table's columns, most important first: what broke, which runbook, how bad,
+#: when; then the detail. A ``True`` marks a column whose text may wrap.
+INCIDENT_COLUMNS = {"incident": False, "root cause": False, "runbook": False, "severity": False,
+                    "start": True, "alerts": False, "services": True, "symptoms": True,
+                    "root alert": False, "end": True, "duplicates": False}
+#: The columns shown unless others are asked for: the ones that fit beside JupyterLab's file
+#: browser on a 1366-px screen (the rest are in :func:`aiops.incidents_frame`).
+HANDOFF_COLUMNS = ("incident", "root cause", "runbook", "severity", "start", "alerts", "services", "symptoms")
+
+
+def _cells(inc: aiops.Incident) -> dict:
+    return {"incident": inc.id, "root cause": inc.root_cause, "runbook": inc.runbook or "–",
+            "severity": inc.severity, "start": f"{inc.start:%Y-%m-%d %H:%M:%S}", "end": f"{inc.end:%Y-%m-%d %H:%M:%S}",
+            "alerts": len(inc.alert_ids), "duplicates": inc.duplicates, "root alert": inc.root_alert,
+            "services": ", ".join(inc.services), "symptoms": "; ".join(f"{s}: {n}" for s, n in inc.symptoms) or "–"}
+
+
+def _table(columns: Mapping[str, bool], rows: Iterable[Sequence], swatches: Sequence[str] = (),
+           more: str = "", caption: str = "") -> str:
+    """An HTML table that fits its container: every header and cell ``html.escape``'d, the
+    columns marked True may wrap. ``swatches`` (HTML, made here) go before the first cell of
+    each row; ``more`` is a last row spanning the table."""
+    esc = html.escape
+    head = "".join(f"<th style='{_HEAD}'>{esc(name)}</th>" for name in columns)
+    body = []
+    for k, row in enumerate(rows):
+        swatch = swatches[k] if k < len(swatches) else ""
+        body.append("<tr>" + "".join(
+            f"<td style='{_WRAP if wrap else _KEEP}'>{swatch if i == 0 else ''}{esc(str(value))}</td>"
+            for i, (value, wrap) in enumerate(zip(row, columns.values()))) + "</tr>")
+    if more:
+        body.append(f"<tr><td colspan='{len(columns)}' style='{_WRAP}'><i>{esc(more)}</i></td></tr>")
+    title = f"<caption style='text-align: left'>{esc(caption)}</caption>" if caption else ""
+    return (f"<table class='desk-incidents' style='{_TABLE}'>{title}<thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def _swatches(n_incidents: int, shown: int) -> list[str]:
+    """The coloured square before each incident id: its colour in :func:`plot_storm`."""
+    return [f"<span style='color: {to_hex(colour)}'>&#9632;</span> " for colour in _palette(n_incidents, shown)]
+
+
+def incidents_html(correlation: aiops.Correlation, limit: int | None = None,
+                   columns: Sequence[str] | None = None) -> str:
+    """The incidents of ``correlation`` as the hand-off table, in HTML that fits a projector's
+    screen: the columns that matter in order of importance (:data:`HANDOFF_COLUMNS`, or
+    the ``columns`` named from :data:`INCIDENT_COLUMNS`), services and symptoms wrapping
+    inside their cells, the table never wider than its output area. ``limit`` shows the first incidents and a line counting the rest.
+    The same records as :func:`aiops.incidents_frame`; all text is ``html.escape``'d.
+    """
+    names = list(HANDOFF_COLUMNS if columns is None else columns)
+    unknown = [c for c in names if c not in INCIDENT_COLUMNS]
+    if unknown:
+        raise ValueError(f"incidents_html: unknown column(s) {unknown}; choose from {list(INCIDENT_COLUMNS)}")
+    incidents = correlation.incidents
+    shown = incidents if limit is None else incidents[:limit]
+    rows = [[_cells(inc)[c] for c in names] for inc in shown]
+    more = (f"… {len(incidents) - len(shown):,} more incidents (all of them: aiops.incidents_frame(...))"
+            if len(incidents) > len(shown) else "")
+    how = "time + topology" if correlation.topology_used else "time only"
+    caption = (f"{len(incidents)} incidents from {len(correlation.alerts)} alerts "
+               f"(window {correlation.window_s} s, {how}); times in UTC")
+    return _table({c: INCIDENT_COLUMNS[c] for c in names}, rows, _swatches(len(incidents), len(shown)), more, caption)
+
+
+def incidents_table(correlation: aiops.Correlation, limit: int | None = None,
+                    columns: Sequence[str] | None = None):
+    """:func:`incidents_html` ready to display in a notebook (an ``IPython.display.HTML``)."""
+    from IPython.display import HTML
+    return HTML(incidents_html(correlation, limit, columns))
+
+
+#: The explorer's incident table: a column per item, True where the text may wrap (the root
+#: alert's name shares its cell with what it said, so the table fits beside the file browser).
+_COLUMNS = {"incident": False, "root cause": False, "runbook": False, "alerts": False, "duplicates": False,
+            "first": False, "last": False, "root alert: what it said": True, "services": True}
 
 
 def view_html(view: Mapping, limit: int = TABLE_ROWS, alerts_by_id: Mapping[str, Alert] | None = None) -> str:
@@ -432,7 +522,8 @@ def view_html(view: Mapping, limit: int = TABLE_ROWS, alerts_by_id: Mapping[str,
     (optional) finds the root alerts' summaries without a pass over the storm.
 
     Every piece of alert text (service, alert name, summary) is ``html.escape``'d. The
-    square before each incident id has the incident's colour in :func:`plot_storm`.
+    square before each incident id has the incident's colour in :func:`plot_storm`. The
+    table fits its output area: the alert text and the services wrap.
     """
     corr: aiops.Correlation = view["correlation"]
     shown = corr.incidents[:limit]
@@ -448,23 +539,15 @@ def view_html(view: Mapping, limit: int = TABLE_ROWS, alerts_by_id: Mapping[str,
         parts.append(f"pairwise F1 <b>{ev['f1']:.3f}</b> (precision {ev['precision']:.3f}, recall "
                      f"{ev['recall']:.3f}), root-cause accuracy <b>{ev['root_cause_accuracy']:.2f}</b> "
                      f"against {ev['true_incidents']} true incidents")
-    esc = html.escape
-    head = "".join(f"<th>{esc(c)}</th>" for c in _COLUMNS)
-    body = []
-    for inc, colour in zip(shown, _palette(len(corr.incidents), limit)):
-        swatch = f"<span style='color: {to_hex(colour)}'>&#9632;</span> "
-        cells = (inc.id, inc.root_cause, inc.root_alert, _label(summary.get(inc.root_alert_id, ""), 60),
-                 len(inc.alert_ids), inc.duplicates, f"{inc.start:%H:%M:%S}", f"{inc.end:%H:%M:%S}",
-                 ", ".join(inc.services), inc.runbook or "–")
-        body.append("<tr>" + "".join(
-            (f"<td>{esc(str(c))}</td>" if i in _WRAPPING else f"<td style='white-space: nowrap'>"
-             f"{swatch if i == 0 else ''}{esc(str(c))}</td>") for i, c in enumerate(cells)) + "</tr>")
-    if len(corr.incidents) > len(shown):
-        body.append(f"<tr><td colspan='{len(_COLUMNS)}'><i>… {len(corr.incidents) - len(shown):,} more "
-                    "incidents (all of them: aiops.incidents_frame(explorer.view['correlation']))</i></td></tr>")
+    rows = [(inc.id, inc.root_cause, inc.runbook or "–", len(inc.alert_ids), inc.duplicates,
+             f"{inc.start:%H:%M:%S}", f"{inc.end:%H:%M:%S}",
+             f"{inc.root_alert}: {_label(summary.get(inc.root_alert_id, ''), 60)}", ", ".join(inc.services))
+            for inc in shown]
+    more = (f"… {len(corr.incidents) - len(shown):,} more incidents "
+            "(all of them: aiops.incidents_frame(explorer.view['correlation']))" if len(corr.incidents) > len(shown)
+            else "")
     return ("<div>" + "<br>".join(parts) + "</div>"
-            "<table style='font-size: 90%'><thead><tr>" + head + "</tr></thead><tbody>"
-            + "".join(body) + "</tbody></table>")
+            + _table(_COLUMNS, rows, _swatches(len(corr.incidents), limit), more))
 
 
 class WindowExplorer(widgets.VBox):
@@ -510,7 +593,7 @@ class WindowExplorer(widgets.VBox):
         them as a background; an update draws only the markers and the title over it
         (matplotlib "blitting"). Not a pyplot figure, so the notebook does not show it a
         second time below the widget."""
-        self._figure = Figure(figsize=(9, 4.6), dpi=80, layout="constrained")
+        self._figure = Figure(figsize=STORM_FIGSIZE, dpi=80, layout="constrained")
         self._canvas = FigureCanvasAgg(self._figure)
         self._ax = ax = self._figure.add_subplot()
         # rows fixed for the explorer's life (as the default view orders them), so they do not jump

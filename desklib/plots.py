@@ -28,25 +28,30 @@ from weakref import WeakKeyDictionary
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
+from matplotlib.transforms import ScaledTranslation
 
-__all__ = ["STATE_COLORS", "SEVERITY_COLORS", "EVENT_STYLES", "QUEUE_COLORS",
+__all__ = ["MIN_POINTS", "SLA_ROWS", "STATE_COLORS", "SEVERITY_COLORS", "EVENT_STYLES", "QUEUE_COLORS",
            "plot_confusion", "plot_reliability", "plot_risk_coverage", "plot_threshold_sweep",
-           "set_threshold", "threshold_artists", "plot_sla_clocks", "plot_escalation_timeline", "plot_queue_comparison"]
+           "set_threshold", "threshold_artists", "sla_rows", "plot_sla_clocks", "plot_escalation_timeline", "plot_queue_comparison"]
 
 #: SLA states, from calm to late; "fulfilled" is done.
 STATE_COLORS = {"ok": "#4c9a2a", "warning_50": "#e3b505", "warning_75": "#f28e2b",
                 "breached": "#d62728", "fulfilled": "#9aa5b1"}
 #: Severities, most severe first.
 SEVERITY_COLORS = {"SEV1": "#d62728", "SEV2": "#f28e2b", "SEV3": "#1f77b4", "SEV4": "#7f7f7f"}
-#: Markers of the escalation timeline: event -> (label, marker, colour, size).
+#: Markers of the escalation timeline: event -> (label, marker, colour, size in points).
 EVENT_STYLES = {
     "created_at": ("created", "o", "#555555", 6),
     "warning_50": ("warning 50 %", "v", STATE_COLORS["warning_50"], 8),
     "warning_75": ("warning 75 %", "v", STATE_COLORS["warning_75"], 8),
-    "breached": ("first breach", "X", STATE_COLORS["breached"], 10),
+    "breached": ("first breach", "X", STATE_COLORS["breached"], 9),
     "escalated": ("escalated (to the tier named)", ">", "#6a3d9a", 9),
     "resolved_at": ("resolved", "s", STATE_COLORS["ok"], 7),
 }
+#: The escalation arrows ride this many points above their ticket's line, drawn over every
+#: other marker: an escalation often happens at the breach, and the breach's cross must not hide it.
+ESCALATION_LIFT = 10
+_ROW_IN = 0.36                     # inches per ticket row of the timeline
 #: Queue simulation outcomes.
 QUEUE_COLORS = {"met": "#4c9a2a", "missed": "#d62728"}
 _LINE = {"coverage": "#1f77b4", "accuracy": "#2ca02c", "human": "#f28e2b",
@@ -56,10 +61,33 @@ _LINE = {"coverage": "#1f77b4", "accuracy": "#2ca02c", "human": "#f28e2b",
 _MARKERS: "WeakKeyDictionary[Axes, list[tuple[Callable[[float], None], tuple]]]" = WeakKeyDictionary()
 
 
+#: The smallest text on a picture, in points: readable from the back of a room on a projector
+#: at 1366×768 (10 pt is 11 px at the lesson's 80 dpi). Tick labels and legends never go below it.
+MIN_POINTS = 10
+#: Clocks :func:`plot_sla_clocks` shows by default (the most used ones; a note counts the rest).
+SLA_ROWS = 15
+
+
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (7, 4)) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+#: Room (inches) a right-hand axis takes with its tick labels and label: a legend starts past it.
+_RIGHT_AXIS_IN = 0.75
+
+
+def _legend_outside(ax: Axes, handles=None, title: str | None = None, gap_in: float = 0.1):
+    """A legend to the right of the axes, top-aligned, so it never covers data.
+
+    ``gap_in`` is the space (inches) between the axes and the legend: a plot with a right
+    axis (``twinx``) passes enough to clear that axis' tick labels and label.
+    """
+    shift = ScaledTranslation(gap_in, 0, ax.figure.dpi_scale_trans)
+    kwargs = {} if handles is None else {"handles": handles}
+    return ax.legend(**kwargs, loc="upper left", bbox_to_anchor=(1.0, 1.0), bbox_transform=ax.transAxes + shift,
+                     borderaxespad=0, fontsize=MIN_POINTS, title=title, title_fontsize=MIN_POINTS)
 
 
 def _register(ax: Axes, update: Callable[[float], None], *artists) -> None:
@@ -149,7 +177,7 @@ def plot_reliability(table, ax: Axes | None = None, threshold: float | None = No
     ax.set_xlabel("mean confidence in the bin")
     ax.set_ylabel("accuracy in the bin")
     ax.set_title(title if ece is None else f"{title}\nECE ({bins} bins) = {ece:.3f}")
-    ax.legend(handles=handles, loc="upper left", fontsize=8)
+    _legend_outside(ax, handles, gap_in=_RIGHT_AXIS_IN if counts and bins else 0.1)
     return ax
 
 
@@ -177,17 +205,18 @@ def plot_risk_coverage(rc, ax: Axes | None = None, threshold: float | None = Non
     handles = [curve]
     if threshold is not None:
         marker, = ax.plot([], [], "D", color=_LINE["threshold"], ms=10, zorder=4, label="gate threshold")
-        note = ax.text(0.02, 0.95, "", transform=ax.transAxes, va="top", fontsize=9)
+        note = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=MIN_POINTS,
+                       bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none", alpha=0.8))
         handles.append(marker)
 
         def move(t: float) -> None:
             point = _rc_point(rc, t)
             if point is None:
                 marker.set_data([], [])
-                note.set_text(f"threshold {t:.2f}: nothing auto-routed")
+                note.set_text(f"threshold {t:.2f}\nnothing auto-routed")
             else:
                 marker.set_data([point[0]], [point[1]])
-                note.set_text(f"threshold {t:.2f}: coverage {point[0]:.0%}, risk {point[1]:.1%}")
+                note.set_text(f"threshold {t:.2f}\ncoverage {point[0]:.0%}, risk {point[1]:.1%}")
         move(threshold)
         _register(ax, move, marker, note)
     ax.set_xlim(0, 1)
@@ -196,7 +225,7 @@ def plot_risk_coverage(rc, ax: Axes | None = None, threshold: float | None = Non
     ax.set_xlabel("coverage (share of tickets auto-routed)")
     ax.set_ylabel("risk (share of auto-routed that are wrong)")
     ax.set_title(title)
-    ax.legend(handles=handles, loc="center left", fontsize=8)
+    _legend_outside(ax, handles)
     return ax
 
 
@@ -224,43 +253,56 @@ def plot_threshold_sweep(sweep, ax: Axes | None = None, threshold: float | None 
     ax.set_xlabel("gate threshold (auto-route when confidence ≥ threshold)")
     ax.set_ylabel("share")
     ax.set_title(title)
-    ax.legend(handles=handles, loc="center left", fontsize=8)
+    _legend_outside(ax, handles, gap_in=_RIGHT_AXIS_IN)
     return ax
 
 
 # ----------------------------------------------------------------------------- 03 the SLA clock
 
+def sla_rows(frame, top: int | None = SLA_ROWS):
+    """The clocks :func:`plot_sla_clocks` shows: the ``top`` most used (largest share of the
+    target used, ties by ticket and metric), most used first; ``top=None`` keeps them all.
+    Returns ``(rows, hidden)``: the rows as a DataFrame and how many were left out."""
+    order = sorted(range(len(frame)), key=lambda i: (-float(frame["elapsed"].iloc[i]),
+                                                     str(frame["ticket_id"].iloc[i]), str(frame["metric"].iloc[i])))
+    keep = order if top is None else order[:top]
+    return frame.iloc[keep].reset_index(drop=True), len(frame) - len(keep)
+
+
 def plot_sla_clocks(frame, now=None, ax: Axes | None = None, clip: float = 2.0,
-                    title: str | None = None) -> Axes:
+                    title: str | None = None, top: int | None = SLA_ROWS) -> Axes:
     """``sla.sla_frame`` at ``now``: one bar per ticket × metric, the share of its target used.
 
-    Bars are coloured by state (ok, warning 50 %, warning 75 %, breached, fulfilled);
-    dotted lines mark 50 % and 75 %, the solid line 100 % (due). Bars longer than
-    ``clip`` (200 %) are cut and labelled with their real share. Paused clocks
+    Only the ``top`` clocks that matter most are drawn (the largest shares used, most
+    used at the top; ``top=None`` draws all of them) and the title says how many are
+    hidden. Bars are coloured by state (ok, warning 50 %, warning 75 %, breached,
+    fulfilled); dotted lines mark 50 % and 75 %, the solid line 100 % (due). Bars longer
+    than ``clip`` (200 %) are cut and labelled with their real share. Paused clocks
     (pending on the customer) say so in their label.
     """
-    rows = frame.reset_index(drop=True)
-    ax = _axes(ax, (8, max(2.5, 0.24 * len(rows) + 1.2)))
-    y = list(range(len(rows)))[::-1]                # first row at the top
+    rows, hidden = sla_rows(frame, top)
+    ax = _axes(ax, (8, max(2.5, 0.3 * len(rows) + 1.4)))
+    y = list(range(len(rows)))[::-1]                # first row (the most used) at the top
     shares = [min(float(s), clip) for s in rows["elapsed"]]
     colors = [STATE_COLORS.get(s, "#000000") for s in rows["state"]]
     ax.barh(y, [100 * s for s in shares], color=colors, height=0.7)
     for yi, real, shown in zip(y, rows["elapsed"], shares):
         if real > clip:
-            ax.text(100 * shown, yi, f" {real:.0%} ▶", va="center", fontsize=7)
+            ax.text(100 * shown, yi, f" {real:.0%} ▶", va="center", fontsize=MIN_POINTS)
     labels = [f"{r.ticket_id} {r.severity} {r.tier} · {r.metric.replace('_', ' ')}"
               + (" (paused)" if r.paused else "") for r in rows.itertuples()]
-    ax.set_yticks(y, labels, fontsize=7)
+    ax.set_yticks(y, labels, fontsize=MIN_POINTS)
     for level, style in ((50, ":"), (75, ":"), (100, "-")):
         ax.axvline(level, color="#333333", ls=style, lw=1)
-    ax.set_xlim(0, 100 * clip * 1.12)
-    ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_xlabel("share of the SLA target used (%) — dotted: 50 % and 75 % warnings, solid: due")
+    ax.set_xlim(0, 100 * clip * 1.16)
+    ax.set_ylim(-0.7, max(len(rows), 1) - 0.3)
+    ax.set_xlabel("share of the SLA target used (%)\ndotted: 50 % and 75 % warnings, solid: due")
     ax.set_ylabel("ticket · metric")
     when = f" at {now:%a %Y-%m-%d %H:%M} UTC" if now is not None else ""
-    ax.set_title(title or f"SLA clocks{when}")
-    ax.legend(handles=[Patch(color=c, label=s.replace("_", " ")) for s, c in STATE_COLORS.items()],
-              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="state")
+    shown = (f"the {len(rows)} most used of {len(frame)} clocks ({hidden} hidden)" if hidden
+             else f"all {len(rows)} clocks")
+    ax.set_title(f"{title or f'SLA clocks{when}'}\n{shown}")
+    _legend_outside(ax, [Patch(color=c, label=s.replace("_", " ")) for s, c in STATE_COLORS.items()], title="state")
     ax.grid(axis="y", visible=False)
     return ax
 
@@ -286,8 +328,9 @@ def plot_escalation_timeline(frame, ax: Axes | None = None, start=None, end=None
     start = pd.Timestamp(start if start is not None else DAY_START)
     end = pd.Timestamp(end if end is not None else DAY_END)
     rows = frame.reset_index(drop=True)
-    ax = _axes(ax, (9, max(2.5, 0.34 * len(rows) + 1.4)))
+    ax = _axes(ax, (9, max(2.5, _ROW_IN * len(rows) + 1.4)))
     y = list(range(len(rows)))[::-1]
+    lift = ScaledTranslation(0, ESCALATION_LIFT / 72, ax.figure.dpi_scale_trans)
     for yi, r in zip(y, rows.itertuples()):
         created = _hours(r.created_at, start)
         done = _hours(r.resolved_at, start) if not pd.isna(r.resolved_at) else _hours(end, start)
@@ -295,8 +338,9 @@ def plot_escalation_timeline(frame, ax: Axes | None = None, start=None, end=None
         tiers = r.path.split(" -> ")[1:]
         for k, at in enumerate(r.escalated_times):
             x = _hours(pd.Timestamp(at), start)
-            ax.text(x, yi + 0.28, tiers[k] if k < len(tiers) else "", fontsize=7, ha="center",
-                    color=EVENT_STYLES["escalated"][2])
+            ax.annotate(tiers[k] if k < len(tiers) else "", (x, yi), xytext=(6, ESCALATION_LIFT),
+                        textcoords="offset points", fontsize=MIN_POINTS, ha="left", va="center",
+                        color=EVENT_STYLES["escalated"][2], zorder=5)
     for column, (label, marker, color, size) in EVENT_STYLES.items():
         if column == "escalated":
             xs = [_hours(pd.Timestamp(at), start) for r in rows.itertuples() for at in r.escalated_times]
@@ -306,19 +350,22 @@ def plot_escalation_timeline(frame, ax: Axes | None = None, start=None, end=None
             xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
         else:
             xs, ys = [], []
-        ax.plot(xs, ys, ls="none", marker=marker, color=color, ms=size, label=label, zorder=3)
+        line, = ax.plot(xs, ys, ls="none", marker=marker, color=color, ms=size, label=label,
+                        zorder=5 if column == "escalated" else 3, gid=f"timeline-{column}")
+        if column == "escalated":
+            line.set_transform(ax.transData + lift)
     if now is not None:
         ax.axvline(_hours(pd.Timestamp(now), start), color="#333333", ls="--", lw=1, label="the lesson's now")
     labels = [f"{r.ticket_id} {r.severity} {r.path.replace(' -> ', '→')}" for r in rows.itertuples()]
-    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_yticks(y, labels, fontsize=MIN_POINTS)
     span = _hours(end, start)
     ax.set_xlim(0, span)
     ax.set_xticks(range(0, int(span) + 1, 2))
-    ax.set_ylim(-0.8, len(rows) - 0.2)
+    ax.set_ylim(-0.6, len(rows) - 0.1)
     ax.set_xlabel(f"hour of the day ({start:%a %Y-%m-%d} UTC); grey line: open")
     ax.set_ylabel("ticket, severity, tier path")
     ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="events")
+    _legend_outside(ax, title="events")
     ax.grid(axis="y", visible=False)
     return ax
 
@@ -345,14 +392,14 @@ def plot_queue_comparison(table, ax: Axes | None = None,
     ax.bar(xs, met, color=QUEUE_COLORS["met"], label="SLA met", width=0.8)
     ax.bar(xs, missed, bottom=met, color=QUEUE_COLORS["missed"], label="SLA missed", width=0.8)
     for xi, m, n in zip(xs, met, missed):
-        ax.text(xi, m / 2, str(int(m)), ha="center", va="center", color="white", fontsize=9)
+        ax.text(xi, m / 2, str(int(m)), ha="center", va="center", color="white", fontsize=MIN_POINTS)
         if n:
-            ax.text(xi, m + n / 2, str(int(n)), ha="center", va="center", color="white", fontsize=9,
+            ax.text(xi, m + n / 2, str(int(n)), ha="center", va="center", color="white", fontsize=MIN_POINTS,
                     fontweight="bold")
     ax.set_xticks(xs, labels)
     ax.set_ylim(0, float((met + missed).max()) * 1.08)
     ax.set_xlabel("queue discipline and number of agents K")
     ax.set_ylabel("tickets (first response)")
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=8)
+    _legend_outside(ax)
     return ax

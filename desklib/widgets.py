@@ -204,14 +204,14 @@ class ThresholdExplorer(widgets.VBox):
         self.tables = widgets.HTML()
         self.out = widgets.Output()
         # A figure outside pyplot: the notebook never shows it by itself, the Output does.
-        self.fig = Figure(figsize=(11, 4), dpi=72)
+        # The lesson's 80 dpi; constrained layout keeps room for the legends beside each plot.
+        self.fig = Figure(figsize=(12, 4.4), dpi=80, layout="constrained")
         FigureCanvasAgg(self.fig)
         self.axes = tuple(self.fig.subplots(1, 2))
         plots.plot_risk_coverage(risk_coverage(self.triaged, truth), ax=self.axes[0], threshold=threshold)
         plots.plot_reliability(reliability_table(self.triaged, truth, bins), ax=self.axes[1],
                                threshold=threshold,
                                ece=expected_calibration_error(self.triaged, truth, bins))
-        self.fig.tight_layout()
         # Draw everything except the threshold markers once and keep the pixels; a
         # redraw then only pastes them back and draws the markers on top (blitting).
         self._markers = [(ax, artist) for ax in self.axes for artist in plots.threshold_artists(ax)]

@@ -3,6 +3,8 @@ controls without a browser, HTML escaping of alert text, and the 06 "post this" 
 from __future__ import annotations
 
 import base64
+import html as html_module
+import re
 from datetime import datetime, timedelta, timezone
 
 import matplotlib
@@ -16,6 +18,7 @@ import pytest  # noqa: E402
 from desklib import aiops, aiops_viz, support_desk  # noqa: E402
 from desklib.data import DAY_END, fixture  # noqa: E402
 from desklib.records import Alert, load_alert_truth, load_alerts, load_tickets, load_topology  # noqa: E402
+from picture_checks import covered_by_legend, overlap, small_texts  # noqa: E402
 
 UTC = timezone.utc
 
@@ -298,3 +301,70 @@ def test_plot_storm_labels_every_few_rows_when_there_are_many_services(big_storm
     assert "labelled" in ax.get_ylabel() and f"{rows:,} rows" in ax.get_ylabel()
     drawn = sum(len(line.get_xdata()) for kind in aiops_viz.storm_markers(ax) for line in kind)
     assert drawn == len(alerts)                       # a static plot draws every alert
+
+
+# ----------------------------------------------------------------------------- readable on a projector
+
+def _pictures(storm):
+    alerts, topology, truth = storm
+    corr = aiops.correlate(alerts, topology)
+    return {"storm": aiops_viz.plot_storm(corr).figure,
+            "window sweep": aiops_viz.plot_window_sweep(aiops_viz.sweep(alerts, topology, truth)).figure,
+            "topology": aiops_viz.plot_topology(topology, corr).figure}
+
+
+def test_every_aiops_picture_has_10_point_text_and_legends_beside_the_data(storm, explorer):
+    figures = {**_pictures(storm), "explorer": explorer._figure}
+    for name, fig in figures.items():
+        assert small_texts(fig, aiops_viz.MIN_POINTS) == [], name
+        assert any(ax.get_legend() for ax in fig.axes), name
+        assert covered_by_legend(fig) == [], name
+
+
+def test_no_tick_label_of_the_window_sweep_runs_into_the_next(storm):
+    fig = _pictures(storm)["window sweep"]
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert len(boxes) >= 5
+    assert not any(overlap(a, b) for a, b in zip(boxes, boxes[1:]))
+
+
+def test_the_incident_table_puts_the_hand_off_first_and_wraps_the_long_lists(storm):
+    corr = aiops.correlate(storm[0], storm[1])
+    page = aiops_viz.incidents_html(corr)
+    heads = re.findall(r"<th style='[^']*'>([^<]*)</th>", page)
+    assert heads == list(aiops_viz.HANDOFF_COLUMNS)
+    assert heads[:3] == ["incident", "root cause", "runbook"] and heads[-1] == "symptoms"
+    first_row = page.split("<tbody>")[1].split("</tr>")[0]
+    styles = dict(zip(heads, re.findall(r"<td style='([^']*)'>", first_row)))
+    wraps = {name: "white-space: normal" in style for name, style in styles.items()}
+    assert wraps["symptoms"] and wraps["services"] and not wraps["runbook"] and not wraps["incident"]
+    assert re.search(r"<table [^>]*style='[^']*max-width: 100%", page)
+    # the same records as the frame, row by row
+    frame = aiops.incidents_frame(corr)
+    rows = re.findall(r"<tr>(.*?)</tr>", page.split("<tbody>")[1])
+    assert len(rows) == len(frame)
+    for row, (_, inc) in zip(rows, frame.iterrows()):
+        cells = [html_module.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        assert cells[0].endswith(inc["id"]) and cells[1] == inc["root_cause"] and cells[2] == inc["runbook"]
+        assert cells[-1] == (inc["symptoms"] or "–") and cells[-2] == inc["services"]
+    # every column of the frame can be asked for; fewer columns, a limit, a wrong name
+    every = aiops_viz.incidents_html(corr, columns=list(aiops_viz.INCIDENT_COLUMNS))
+    assert every.count("<th ") == len(aiops_viz.INCIDENT_COLUMNS) == len(frame.columns)
+    short = aiops_viz.incidents_html(corr, limit=2, columns=["incident", "runbook"])
+    assert short.count("<th ") == 2 and "… 3 more incidents" in short
+    with pytest.raises(ValueError, match="unknown column"):
+        aiops_viz.incidents_html(corr, columns=["incident", "colour"])
+    assert aiops_viz.incidents_table(corr)._repr_html_() == page
+
+
+def test_the_incident_table_escapes_hostile_alert_text():
+    t0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    evil = "<script>alert('pwned')</script>"
+    storm = [Alert(id="x1", ts=t0, service=evil, name="<img src=x onerror=alert(1)>", severity="critical",
+                   summary=evil),
+             Alert(id="x2", ts=t0 + timedelta(seconds=20), service="db", name="Down & <b>out</b>",
+                   severity="warning", summary="fine")]
+    page = aiops_viz.incidents_html(aiops.correlate(storm, {"db": [evil]}), columns=list(aiops_viz.INCIDENT_COLUMNS))
+    assert "<script" not in page.lower() and "<img" not in page.lower() and "<b>out" not in page
+    assert "&lt;script&gt;" in page and "&lt;img src=x onerror=alert(1)&gt;" in page and "&lt;b&gt;out" in page

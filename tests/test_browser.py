@@ -5,9 +5,12 @@ Ticket text must stay text: markup in a ticket creates no element and opens no d
 Needs Playwright (in the `dev` extra) and a Chromium on the machine; Playwright's own browser
 download is never used. ``DESK_CHROMIUM`` names the browser binary, else ``chromium`` or
 ``chromium-browser`` is looked up on PATH. Without them these tests skip and say why; with
-``CI=true`` they fail instead. The server serves a temporary copy of ``notebooks/`` with its own
-settings, workspaces and per-user folders, so nothing leaks in or out. A screenshot of each
-notebook after the interaction lands in ``build/browser/``.
+``CI=true`` they fail instead. The server serves a temporary copy of ``notebooks/`` (or of
+``starters/``) with its own settings, workspaces and per-user folders, so nothing leaks in or out.
+
+The page is a projector's 1366×768: every table a notebook shows must fit its output area (no
+column pushed off the right edge), and a screenshot of each notebook after the interaction lands
+in ``build/browser/``. Starters 03, 04 and 05 must run to the end with Run All, untouched.
 """
 from __future__ import annotations
 
@@ -45,6 +48,8 @@ KERNEL_IDLE = "Python 3 (ipykernel) | Idle"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 WAIT_MS = 60_000                         # the longest single wait (server start, kernel start, a run)
+VIEWPORT = {"width": 1366, "height": 768}  # a classroom projector
+STARTERS_RUN_ALL = ["03_routing_sla.ipynb", "04_escalation.ipynb", "05_correlation.ipynb"]
 # Front-end settings for the test server: no "news?" popup, every cell rendered (no windowing).
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
@@ -138,9 +143,9 @@ def _children(pid: int) -> list[int]:
 class Lab:
     """A running ``jupyter lab`` on 127.0.0.1 and its REST API."""
 
-    def __init__(self, base: Path):
-        self.root = base / "notebooks"
-        shutil.copytree(ROOT / "notebooks", self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    def __init__(self, base: Path, folder: str = "notebooks"):
+        self.root = base / folder
+        shutil.copytree(ROOT / folder, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         settings = base / "settings"
         for name, values in LAB_SETTINGS.items():
             path = settings / f"{name}.jupyterlab-settings"
@@ -243,9 +248,8 @@ def browser():
             chromium.close()
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    server = Lab(tmp_path_factory.mktemp("lab"))
+def _serve(base: Path, folder: str):
+    server = Lab(base, folder)
     try:
         server.wait_until_up()
         yield server
@@ -253,9 +257,19 @@ def lab(tmp_path_factory):
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, browser):
+    yield from _serve(tmp_path_factory.mktemp("lab"), "notebooks")
+
+
+@pytest.fixture(scope="module")
+def starters_lab(tmp_path_factory, browser):
+    yield from _serve(tmp_path_factory.mktemp("starters"), "starters")
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 1500})
+    context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(WAIT_MS)
     try:
         yield context.new_page()
@@ -272,19 +286,62 @@ def notebook_page(page, lab):
         lab.delete_sessions()
 
 
-def open_and_run(page, lab: Lab, notebook: str) -> list[str]:
-    """Open ``notebook``, wait for its kernel, run all cells; returns the dialog log."""
+def run_all(page, lab: Lab, notebook: str) -> tuple[bool, list[str]]:
+    """Open ``notebook``, wait for its kernel, Run All as a learner would; returns whether every
+    cell ran without an error, and the dialog log."""
     dialogs = record_dialogs(page)
     page.goto(lab.page_url(notebook))
     # The toolbar's kernel indicator says idle too early; the status bar waits for the real kernel.
     expect(page.locator("#jp-main-statusbar").get_by_text(KERNEL_IDLE)).to_be_visible(timeout=WAIT_MS)
     page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
     ran = page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    if ran is not True:
-        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-        pytest.fail(f"{notebook}: a cell failed when run in JupyterLab:\n" + "\n".join(errors.all_inner_texts())
-                    + f"\nserver log:\n{lab.log_tail()}")
+    return ran is True, dialogs
+
+
+def errors_shown(page) -> str:
+    return "\n".join(page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+                     .all_inner_texts())
+
+
+def open_and_run(page, lab: Lab, notebook: str) -> list[str]:
+    """Open ``notebook``, wait for its kernel, run all cells; returns the dialog log."""
+    ran, dialogs = run_all(page, lab, notebook)
+    if not ran:
+        pytest.fail(f"{notebook}: a cell failed when run in JupyterLab:\n{errors_shown(page)}"
+                    f"\nserver log:\n{lab.log_tail()}")
     return dialogs
+
+
+#: Every table in an output area, with its width and the width its output area gives it (px).
+TABLE_WIDTHS = """() => [...document.querySelectorAll('.jp-OutputArea-output table')].map(table => {
+    const area = table.closest('.jp-OutputArea-output');
+    const cell = table.closest('.jp-CodeCell');
+    const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+    return {cell: cells.indexOf(cell), head: (table.querySelector('tr')?.innerText || '').replace(/\\s+/g, ' ').slice(0, 80),
+            width: table.getBoundingClientRect().width, scroll: table.scrollWidth,
+            right: table.getBoundingClientRect().right, area: area.clientWidth,
+            areaRight: area.getBoundingClientRect().left + area.clientWidth};
+})"""
+
+
+def too_wide_tables(page) -> list[dict]:
+    """The tables of the page wider than their output area (a column pushed off the right edge),
+    measured as a learner sees them: the file browser open beside the notebook."""
+    page.evaluate("() => window.jupyterapp.shell.expandLeft()")
+    expect(page.locator("#jp-left-stack")).to_be_visible()
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    tables = page.evaluate(TABLE_WIDTHS)
+    assert tables, "no table in the output areas"
+    return [t for t in tables if max(t["width"], t["scroll"]) > t["area"] + 1 or t["right"] > t["areaRight"] + 1]
+
+
+#: The input prompt of every code cell, in notebook order ("[7]:" once run, "[ ]:" if not).
+PROMPTS = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')]
+    .map(cell => (cell.querySelector('.jp-InputPrompt')?.innerText || '').trim())"""
+
+
+def code_cells(path: Path) -> int:
+    return sum(cell["cell_type"] == "code" for cell in json.loads(path.read_text())["cells"])
 
 
 def explorer_with(page, slider_label: str):
@@ -395,6 +452,8 @@ def test_gate_notebook_threshold_slider(notebook_page, lab, day, capsys):
 
     path = screenshot(page, explorer, "02_gate")
     show(capsys, f"screenshot of 02_gate at threshold {target:.2f}: {path}")
+    wide = too_wide_tables(page)
+    assert wide == [], f"tables wider than their output area at 1366 px: {wide}"
 
 
 def test_correlation_notebook_window_slider_and_topology(notebook_page, lab, capsys):
@@ -440,3 +499,33 @@ def test_correlation_notebook_window_slider_and_topology(notebook_page, lab, cap
 
     path = screenshot(page, explorer, "05_correlation")
     show(capsys, f"screenshot of 05_correlation at window {target} s, time only: {path}")
+    wide = too_wide_tables(page)
+    assert wide == [], f"tables wider than their output area at 1366 px: {wide}"
+
+
+def test_the_show_notebook_tables_fit_a_projector(notebook_page, lab, capsys):
+    page = notebook_page
+    dialogs = open_and_run(page, lab, "06_show.ipynb")
+    assert injected_elements(page) == [] and dialogs == []
+    wide = too_wide_tables(page)
+    path = screenshot(page, page.locator(".jp-OutputArea-output table").last, "06_show")
+    show(capsys, f"screenshot of 06_show at its last table, file browser open: {path}")
+    assert wide == [], f"tables wider than their output area at 1366 px: {wide}"
+
+
+@pytest.mark.parametrize("notebook", STARTERS_RUN_ALL)
+def test_run_all_on_an_untouched_starter_runs_every_code_cell(notebook, page, starters_lab, capsys):
+    """A learner opens a starter and presses Run All before writing anything: the blank
+    exercises fail their checkers, and every code cell still runs (gets its ``[n]:``)."""
+    try:
+        run_all(page, starters_lab, notebook)
+        expect(page.locator("#jp-main-statusbar").get_by_text(KERNEL_IDLE)).to_be_visible(timeout=WAIT_MS)
+        prompts = page.evaluate(PROMPTS)
+        assert len(prompts) == code_cells(starters_lab.root / notebook)
+        not_run = [i for i, prompt in enumerate(prompts) if not re.fullmatch(r"\[\d+\]:", prompt)]
+        path = screenshot(page, page.locator(".jp-Notebook .jp-CodeCell").last, f"starter_{Path(notebook).stem}")
+        show(capsys, f"screenshot of starters/{notebook} after Run All: {path}")
+        assert not_run == [], (f"starters/{notebook}: code cells {not_run} of {len(prompts)} did not run "
+                               f"(prompts {[prompts[i] for i in not_run]}); errors shown:\n{errors_shown(page)}")
+    finally:
+        starters_lab.delete_sessions()

@@ -8,11 +8,13 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from desklib import DAY_END, LESSON_NOW, fixture, load_ticket_truth, load_tickets  # noqa: E402
 from desklib import plots, widgets  # noqa: E402
+from picture_checks import covered_by_legend, overlap, small_texts  # noqa: E402
 from desklib.escalation import escalate_tickets, escalation_frame  # noqa: E402
 from desklib.gate import default_threshold, risk_coverage, threshold_sweep  # noqa: E402
 from desklib.queue import compare_policies  # noqa: E402
@@ -79,9 +81,9 @@ def test_every_plot_makes_its_own_axes_when_none_is_given(name, draw, legend):
 
 
 def test_sla_clock_bars_are_coloured_by_state_and_the_legend_names_every_state():
-    frame = _sla()
+    frame, _ = plots.sla_rows(_sla(), top=None)          # every clock, most used first
     fig, ax = plt.subplots()
-    plots.plot_sla_clocks(frame, LESSON_NOW, ax=ax)
+    plots.plot_sla_clocks(frame, LESSON_NOW, ax=ax, top=None)
     bars = ax.patches[: len(frame)]
     assert len(bars) == len(frame)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -89,6 +91,97 @@ def test_sla_clock_bars_are_coloured_by_state_and_the_legend_names_every_state()
     for bar, state in zip(bars, frame["state"]):
         assert bar.get_facecolor() == pytest.approx(matplotlib.colors.to_rgba(plots.STATE_COLORS[state]))
     assert bars[0].get_y() > bars[-1].get_y()           # the first row is drawn at the top
+
+
+# ----------------------------------------------------------------------------- readable on a projector
+
+@pytest.mark.parametrize("name,draw,legend", PLOTS, ids=[p[0] for p in PLOTS])
+def test_every_text_of_every_plot_is_at_least_10_points(name, draw, legend):
+    ax = draw(None)
+    assert small_texts(ax.figure, plots.MIN_POINTS) == [], f"{name}: text below {plots.MIN_POINTS} pt"
+
+
+@pytest.mark.parametrize("name,draw,legend", [p for p in PLOTS if p[2]], ids=[p[0] for p in PLOTS if p[2]])
+def test_no_legend_covers_data(name, draw, legend):
+    ax = draw(None)
+    assert ax.get_legend() is not None
+    assert covered_by_legend(ax.figure) == []
+
+
+def test_the_queue_legend_leaves_every_bar_visible():
+    ax = plots.plot_queue_comparison(_queues())
+    ax.figure.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    assert len(ax.patches) == 2 * len(_queues())
+    assert [p for p in ax.patches if overlap(box, p.get_window_extent())] == []
+
+
+def test_the_threshold_explorer_figure_is_readable_and_its_legends_cover_nothing(explorer):
+    assert small_texts(explorer.fig, plots.MIN_POINTS) == []
+    assert explorer.fig.dpi == 80
+    assert covered_by_legend(explorer.fig) == []
+
+
+def test_the_sla_chart_shows_the_most_used_clocks_and_says_how_many_are_hidden():
+    frame = _sla()
+    open_clocks = frame[frame.state != "fulfilled"]
+    ax = plots.plot_sla_clocks(open_clocks, LESSON_NOW)
+    shown = len(ax.patches)
+    hidden = len(open_clocks) - plots.SLA_ROWS
+    assert shown == plots.SLA_ROWS and hidden > 0
+    assert f"{plots.SLA_ROWS} most used of {len(open_clocks)} clocks ({hidden} hidden)" in ax.get_title()
+    rows, left_out = plots.sla_rows(open_clocks)
+    assert left_out == hidden
+    labels = [t.get_text() for t in ax.get_yticklabels()]                # ticks run top row first
+    assert [label.split(" ")[0] for label in labels] == list(rows["ticket_id"])
+    # the shown clocks are the most used: none left out has used more of its target
+    kept = set(zip(rows.ticket_id, rows.metric))
+    left = [e for t, m, e in zip(open_clocks.ticket_id, open_clocks.metric, open_clocks.elapsed) if (t, m) not in kept]
+    assert min(rows.elapsed) >= max(left)
+    assert list(rows.elapsed) == sorted(rows.elapsed, reverse=True)
+    # same picture whatever the frame's order
+    again, _ = plots.sla_rows(open_clocks.iloc[::-1])
+    pd.testing.assert_frame_equal(again, rows)
+    # each label is 10 pt and the rows are far enough apart not to run into each other
+    ax.figure.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.get_yticklabels()]
+    assert all(t.get_fontsize() >= 10 for t in ax.get_yticklabels())
+    assert not any(overlap(a, b) for a, b in zip(boxes, boxes[1:]))
+
+
+def test_the_sla_chart_can_show_every_clock():
+    frame = _sla()
+    ax = plots.plot_sla_clocks(frame, LESSON_NOW, top=None)
+    assert len(ax.patches) == len(frame)
+    assert f"all {len(frame)} clocks" in ax.get_title() and "hidden" not in ax.get_title()
+
+
+def test_every_escalation_arrow_is_drawn_above_and_clear_of_the_breach_markers():
+    frame = _timeline()
+    ax = plots.plot_escalation_timeline(frame, now=LESSON_NOW)
+    fig = ax.figure
+    fig.canvas.draw()
+    lines = {line.get_gid(): line for line in ax.lines}
+    arrows, breaches = lines["timeline-escalated"], lines["timeline-breached"]
+    assert len(arrows.get_xdata()) == sum(len(t) for t in frame["escalated_times"]) > 0
+    # above every other marker ...
+    assert arrows.get_zorder() > max(line.get_zorder() for gid, line in lines.items() if gid != "timeline-escalated")
+    # ... and no breach cross over an arrow: centres further apart than the two half-sizes
+    px = fig.dpi / 72
+    reach = (arrows.get_markersize() + breaches.get_markersize()) / 2 * px
+    a = arrows.get_transform().transform(arrows.get_xydata())
+    b = breaches.get_transform().transform(breaches.get_xydata())
+    near = [(tuple(p), tuple(q)) for p in a for q in b if ((p - q) ** 2).sum() ** 0.5 < reach]
+    assert near == [], f"breach markers overlap escalation arrows at {near}"
+    # some escalation does happen at its breach (the case that used to hide the arrow)
+    assert any(abs(p[0] - q[0]) < 1 for p in a for q in b)
+    # the pixel at every arrow's centre has the arrow's colour (nothing drawn over it)
+    image = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].astype(int)
+    colour = np.array(matplotlib.colors.to_rgb(plots.EVENT_STYLES["escalated"][2])) * 255
+    height = image.shape[0]
+    for x, y in a:
+        pixel = image[height - 1 - int(round(y)), int(round(x))]
+        assert np.abs(pixel - colour).max() < 40, f"arrow at ({x:.0f}, {y:.0f}) is covered: {pixel}"
 
 
 def test_set_threshold_moves_the_markers():
