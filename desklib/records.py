@@ -320,13 +320,21 @@ def _read_text(path: Path) -> str:
 
 
 STDIN = "-"
+_stdin_read: tuple[Any, bytes] | None = None   # standard input is read once, whoever asks twice
+
+
+def _stdin_bytes() -> bytes:
+    global _stdin_read
+    if _stdin_read is None or _stdin_read[0] is not sys.stdin:
+        _stdin_read = (sys.stdin, sys.stdin.buffer.read())
+    return _stdin_read[1]
 
 
 def _source(path: str | Path) -> tuple[str, str, str]:
     """``path`` -> (name for messages, text, format: csv | jsonl | json). ``-`` is standard input."""
     if str(path) == STDIN:
         name = "<stdin>"
-        text = _decode(sys.stdin.buffer.read(), name)
+        text = _decode(_stdin_bytes(), name)
         return name, text, ("json" if text.lstrip()[:1] in ("{", "[") else "csv")
     path = Path(path)
     suffix = path.suffix.lower()
