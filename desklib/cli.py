@@ -158,16 +158,28 @@ def _guess_kind(path: str) -> str:
             return "alerts"
         raise InputError(f"{name}:1: header: neither a tickets header (created_at) nor an alerts header (ts); "
                          "pass --kind")
-    lines = text.split("\n")
-    first_line = next((ln for ln in lines if ln.strip()), "")
-    try:
-        first = _json(first_line)
-    except ValueError:
+    def first_object():   # JSON lines: the first line that is a JSON object
+        for line in (ln for ln in text.split("\n") if ln.strip()):
+            try:
+                value = _json(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                return value
+        return None
+
+    def refuse(exc: ValueError) -> InputError:
+        where = getattr(exc, "lineno", None)
+        return InputError(f"{name}:{where}: {exc}" if where else f"{name}: {exc}")
+
+    first = first_object() if fmt == "jsonl" else None
+    if first is None:
         try:
             first = _json(text)
         except ValueError as exc:
-            where = getattr(exc, "lineno", None)
-            raise InputError(f"{name}:{where}: {exc}" if where else f"{name}: {exc}") from None
+            first = first_object() if fmt == "json" else None   # a .json file of JSON lines
+            if first is None:
+                raise refuse(exc) from None
     if isinstance(first, list):
         first = first[0] if first and isinstance(first[0], dict) else {"alerts": None}
     if isinstance(first, dict):

@@ -15,6 +15,10 @@ whose message names the file, the line (or record), the record's id and the fiel
 
     alerts.jsonl:7: alert 'a07': field 'ts': no UTC offset in '2026-03-02 02:01'
 
+or, with ``on_error="collect"``, the bad record is set aside with that reason in a
+:class:`LoadReport`, which accounts for every record read (used, set aside or merged)
+and notes what was read but not used (unknown fields, near misses, truncated payloads).
+
 pandas is imported only inside the ``*_to_frame`` helpers, so the command line
 starts fast.
 """
@@ -238,6 +242,10 @@ def _constant(name: str) -> Any:
     raise _JSONProblem(f"{name} is not a JSON number")
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_float=_float, parse_int=_int,
+                            parse_constant=_constant)
+
+
 def _json(text: str) -> Any:
     """json.loads that refuses what the desk cannot take, always with a ValueError saying why.
 
@@ -245,8 +253,7 @@ def _json(text: str) -> Any:
     (``lineno`` set when the position is known).
     """
     try:
-        return json.loads(text, object_pairs_hook=_object, parse_float=_float, parse_int=_int,
-                          parse_constant=_constant)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         problem = _JSONProblem(f"invalid JSON ({exc.msg} at column {exc.colno})")
         problem.lineno = exc.lineno

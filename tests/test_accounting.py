@@ -225,3 +225,14 @@ def test_rejects_plus_output_is_the_input_for_webhooks(tmp_path):
     used = sorted(a for inc in out["incidents"] for a in inc["alert_ids"])
     assert used == ["f1", "f3"]           # f1 twice: one alert, one merged
     assert out["notes"] == ["am.json: [1]: Alertmanager left out 2 alerts (truncatedAlerts); they are not in this file"]
+
+
+def test_validate_sets_aside_too_even_when_the_first_line_is_bad(tmp_path):
+    path = _write(tmp_path, ['{"id": "t0", "created_at": ', json.dumps(MIXED_TICKETS[0]), json.dumps(MIXED_TICKETS[2])])
+    code, out, err = _desk("validate", path)
+    assert code == 2 and err.startswith("desk: t.jsonl:1: invalid JSON")
+    rejects = tmp_path / "r.jsonl"
+    code, out, err = _desk("validate", path, "--rejects", rejects)
+    assert code == 0 and out.startswith("t.jsonl: 2 tickets")
+    assert err == f"desk: t.jsonl: 3 read, 2 used, 1 set aside in {rejects}, 0 merged\n"
+    assert json.loads(rejects.read_text())["record"] == '{"id": "t0", "created_at": '
