@@ -703,9 +703,14 @@ def load_tickets(path: str | Path, on_error: str = "raise") -> list[Ticket]:
 
 
 def _warn_set_aside(report: LoadReport, reader: str) -> None:
+    """The records-only loaders still say what they set aside and what they ignored."""
     if report.set_aside:
         warnings.warn(f"{report.file}: {report.line()}; {reader}() returns the records set aside "
                       "and why", stacklevel=3)
+    if report.notes:
+        more = len(report.notes) - 3
+        warnings.warn("; ".join(report.notes[:3]) + (f"; and {more} more ({reader}() returns them all)"
+                                                     if more > 0 else ""), stacklevel=3)
 
 
 # ----------------------------------------------------------------------------- alerts
@@ -907,7 +912,8 @@ def _alert_rows(rows: Iterable[tuple[int | str, Any]]) -> list[tuple[Any, Any, A
 
 def _alerts(rows: list[tuple[Any, Any, Any]], name: str, service_label: str, on_error: str,
             report: LoadReport, unknown: bool = True) -> list[Alert]:
-    if rows and all(_is_webhook(rec) for _, rec, _ in rows):
+    readable = [rec for _, rec, _ in rows if not isinstance(rec, _Unreadable)]
+    if readable and all(_is_webhook(rec) for rec in readable):
         return _webhook_alerts(rows, name, service_label, on_error, report)
     if any(_is_webhook(rec) for _, rec, _ in rows):
         mixed = [(line, _Unreadable("a webhook payload mixed with plain alert records")

@@ -236,3 +236,22 @@ def test_validate_sets_aside_too_even_when_the_first_line_is_bad(tmp_path):
     assert code == 0 and out.startswith("t.jsonl: 2 tickets")
     assert err == f"desk: t.jsonl: 3 read, 2 used, 1 set aside in {rejects}, 0 merged\n"
     assert json.loads(rejects.read_text())["record"] == '{"id": "t0", "created_at": '
+
+
+def test_a_broken_line_among_webhook_payloads_is_set_aside_alone(tmp_path):
+    def am(fp, minute):
+        return {"labels": {"alertname": "Down", "service": "pg-main"}, "startsAt": f"2026-03-02T02:{minute:02d}:00Z",
+                "fingerprint": fp}
+    lines = [json.dumps({"version": "4", "alerts": [am("f1", 0)]}), '{"version": "4", "alerts": [',
+             json.dumps({"version": "4", "alerts": [am("f2", 1), am("f1", 0)]})]
+    path = _write(tmp_path, lines, "am.jsonl")
+    alerts, report = read_alerts(path, on_error="collect")
+    assert [a.id for a in alerts] == ["f1", "f2"]
+    assert report.counts() == {"read": 4, "used": 2, "set_aside": 1, "merged": 1}
+    assert report.rejects[0]["line"] == 2 and "invalid JSON" in report.rejects[0]["reason"]
+
+
+def test_the_records_only_loaders_warn_about_notes(tmp_path):
+    path = _write(tmp_path, [json.dumps({**MIXED_TICKETS[0], "prority": "high"})])
+    with pytest.warns(UserWarning, match="did you mean 'priority'"):
+        load_tickets(path)
