@@ -61,6 +61,8 @@ def _read(kind: str, path: str, args, *, notes_on_stderr: bool = True):
     from .records import read_alerts, read_tickets
     rejects = getattr(args, "rejects", None)
     on_error = "collect" if rejects else "raise"
+    if rejects and path != STDIN and Path(rejects).resolve() == Path(path).resolve():
+        raise InputError(f"{rejects}: --rejects would overwrite the input file; name another file")
     if kind == "tickets":
         records, report = read_tickets(path, on_error)
     else:

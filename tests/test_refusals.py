@@ -421,6 +421,7 @@ OPTIONS = {
     "an unknown option": (["triage", FIXTURES / "tickets.jsonl", "--fast"], ("unrecognized arguments",)),
     "--rejects into a missing folder": (["triage", FIXTURES / "tickets.jsonl", "--rejects", "/nonexistent/dir/r.jsonl"], ("/nonexistent/dir/r.jsonl: cannot write the rejects file",)),
     "--rejects onto a folder": (["correlate", FIXTURES / "alerts.jsonl", "--rejects", "/"], ("cannot write the rejects file",)),
+    "--rejects naming the input file": (["triage", FIXTURES / "tickets.jsonl", "--rejects", FIXTURES / "tickets.jsonl"], ("would overwrite the input file",)),
     "--topology that is not there": (["correlate", FIXTURES / "alerts.jsonl", "--topology", "/nonexistent.json"], ("/nonexistent.json: file not found",)),
     "--truth that is not there": (["correlate", FIXTURES / "alerts.jsonl", "--truth", "/nonexistent.csv"], ("/nonexistent.csv: file not found",)),
 }
