@@ -279,8 +279,9 @@ def _lone_surrogate(value: Any, path: str = "") -> str | None:
         return None
     if isinstance(value, dict):
         for key, item in value.items():
-            where = _lone_surrogate(key, path or "(a key)") and (f"{path}.(a key)" if path else "(a key)")
-            where = where or _lone_surrogate(item, f"{path}.{key}" if path else key)
+            if _lone_surrogate(key):
+                return f"{path}.(a key)" if path else "(a key)"
+            where = _lone_surrogate(item, f"{path}.{key}" if path else key)
             if where:
                 return where
     elif isinstance(value, list):

@@ -255,3 +255,34 @@ def test_the_records_only_loaders_warn_about_notes(tmp_path):
     path = _write(tmp_path, [json.dumps({**MIXED_TICKETS[0], "prority": "high"})])
     with pytest.warns(UserWarning, match="did you mean 'priority'"):
         load_tickets(path)
+
+
+# ----------------------------------------------------------------------------- anything at all: an answer, never a crash
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8)
+FIELDS = st.sampled_from(["id", "created_at", "subject", "body", "status", "ts", "service", "name", "severity",
+                          "labels", "summary", "alerts", "startsAt", "fingerprint", "first_response_at"])
+RECORD = st.dictionaries(FIELDS, JSON_VALUES | st.sampled_from(["2026-03-02T09:00:00Z", "t1", "critical", "web", ""]),
+                         max_size=8)
+
+
+@SETTINGS
+@given(records=st.lists(RECORD | JSON_VALUES, min_size=1, max_size=6), alerts=st.booleans())
+def test_any_json_lines_get_an_answer_and_every_line_is_counted(tmp_path, records, alerts):
+    path = _write(tmp_path, [json.dumps(r) for r in records], "x.jsonl")
+    reader = read_alerts if alerts else read_tickets
+    try:
+        got, report = reader(path, on_error="collect")
+    except InputError as exc:          # only a whole-file answer, in one line
+        assert "\n" not in str(exc)
+        return
+    assert report.read == report.used + report.set_aside + report.merged
+    assert alerts or report.read == len(records)
+    assert len(got) == report.used and len(report.rejects) == report.set_aside
+    try:
+        reader(path)
+    except InputError as exc:
+        assert "\n" not in str(exc) and report.set_aside
