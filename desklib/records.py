@@ -153,11 +153,16 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+#: Line breaks and other control characters, shown escaped so that a message stays one line.
+_ONE_LINE = {c: repr(chr(c))[1:-1] for c in [*range(0x20), 0x7f, 0x85, 0x2028, 0x2029]}
+
+
 def _clip(text: Any, width: int = 60) -> str:
+    """A value as a message shows it: at most ``width`` characters, on one line."""
     text = str(text)
     text = text if len(text) <= width else text[: width - 1] + "…"
     # never let a lone surrogate (invalid Unicode) reach a message that gets printed
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.translate(_ONE_LINE).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # ----------------------------------------------------------------------------- what was read

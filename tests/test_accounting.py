@@ -277,12 +277,17 @@ def test_any_json_lines_get_an_answer_and_every_line_is_counted(tmp_path, record
     try:
         got, report = reader(path, on_error="collect")
     except InputError as exc:          # only a whole-file answer, in one line
-        assert "\n" not in str(exc)
+        assert one_line(str(exc))
         return
     assert report.read == report.used + report.set_aside + report.merged
     assert alerts or report.read == len(records)
     assert len(got) == report.used and len(report.rejects) == report.set_aside
+    assert all(one_line(text) for text in report.notes + [r["reason"] for r in report.rejects])
     try:
         reader(path)
     except InputError as exc:
-        assert "\n" not in str(exc) and report.set_aside
+        assert one_line(str(exc)) and report.set_aside
+
+
+def one_line(text: str) -> bool:
+    return len(text.splitlines()) == 1
