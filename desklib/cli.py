@@ -87,7 +87,7 @@ def _write_rejects(path: Path, report: LoadReport) -> None:
         try:
             lines.append(json.dumps(entry, allow_nan=False))
         except (ValueError, RecursionError):   # a record too deep to write back: its text instead
-            lines.append(json.dumps({**entry, "record": repr(entry["record"])[:10_000]}))
+            lines.append(json.dumps({**entry, "record": repr(entry["record"])}))
     try:
         with path.open("w", encoding="utf-8") as fh:
             fh.write("".join(line + "\n" for line in lines))
