@@ -86,8 +86,8 @@ def _write_rejects(path: Path, report: LoadReport) -> None:
     for entry in report.rejects:
         try:
             lines.append(json.dumps(entry, allow_nan=False))
-        except (ValueError, RecursionError):   # a record too deep to write back: its text instead
-            lines.append(json.dumps({**entry, "record": repr(entry["record"])}))
+        except (ValueError, RecursionError):   # cannot happen for what the readers accept; said, if it does
+            lines.append(json.dumps({**entry, "record": "(a record nested too deeply to write back)"}))
     try:
         with path.open("w", encoding="utf-8") as fh:
             fh.write("".join(line + "\n" for line in lines))
