@@ -2,11 +2,13 @@
 
 Everything a learner may edit — tickets, alerts, keyword rules, the SLA policy, the
 service topology, runbook keys — is a file in the top-level ``fixtures/`` folder.
+An installed desklib (``pip install .``) carries the same files as ``desklib.fixtures``.
 Set ``DESKLIB_FIXTURES`` to point the lesson at another folder of the same shape.
 """
 from __future__ import annotations
 
 import os
+from importlib import resources
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,9 +21,19 @@ DAY_END = datetime(2026, 3, 3, 0, 0, tzinfo=timezone.utc)
 
 
 def fixtures_dir() -> Path:
-    """The fixtures folder: ``$DESKLIB_FIXTURES`` or ``fixtures/`` beside the package."""
+    """The fixtures folder: ``$DESKLIB_FIXTURES``, else the package data ``desklib.fixtures``
+    (the top-level ``fixtures/`` of a clone or an editable install), else ``fixtures/`` beside
+    the package."""
     env = os.environ.get("DESKLIB_FIXTURES")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "fixtures"
+    if env:
+        return Path(env)
+    try:
+        packaged = Path(str(resources.files("desklib.fixtures")))
+    except (ModuleNotFoundError, TypeError, ValueError):
+        packaged = None
+    if packaged is not None and (packaged / "triage_rules.toml").is_file():
+        return packaged
+    return Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def fixture(name: str) -> Path:

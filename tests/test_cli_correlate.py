@@ -20,7 +20,8 @@ def _json(capsys, *argv):
 
 def test_json_contract(capsys):
     doc = _json(capsys, *STORM)
-    assert list(doc) == ["window_s", "alerts", "incidents", "noise_reduction"]
+    assert list(doc) == ["window_s", "alerts", "incidents", "noise_reduction", "input", "notes"]
+    assert doc["input"] == {"read": 40, "used": 40, "set_aside": 0, "merged": 0} and doc["notes"] == []
     assert doc["window_s"] == 300 and doc["alerts"] == 40
     for inc in doc["incidents"]:
         assert list(inc) == ["id", "root_cause", "alert_ids", "services", "start", "end", "severity", "runbook", "why"]

@@ -19,7 +19,8 @@ def _triage_json(capsys, path, *extra):
 
 def test_triage_json_contract(capsys):
     doc = _triage_json(capsys, fixture("tickets.jsonl"))
-    assert list(doc) == ["threshold", "tickets", "summary"]
+    assert list(doc) == ["threshold", "tickets", "summary", "input", "notes"]
+    assert doc["input"] == {"read": 48, "used": 48, "set_aside": 0, "merged": 0} and doc["notes"] == []
     assert [t["id"] for t in doc["tickets"]] == [t.id for t in TICKETS]          # input order
     for t in doc["tickets"]:
         assert list(t) == ["id", "severity", "confidence", "matched", "route", "tier", "reason"]
