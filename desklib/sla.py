@@ -16,8 +16,12 @@ and ``resolution`` (the ticket is solved). A clock
   (``met=False``).
 
 Due times are exact timestamps computed once (:func:`due_at`), not found by
-polling the clock minute by minute. Business hours use pandas'
-``CustomBusinessHour`` offset, the calendar arithmetic pandas already maintains.
+polling the clock minute by minute. Business hours are counted in the tier's own
+time zone, one local day at a time, as real elapsed time: on the day the clocks
+change a 4-hour target is still 4 working hours (``zoneinfo`` knows the changes).
+pandas' ``CustomBusinessHour`` (the notebook's exercise) counts wall-clock hours
+instead, so across a change it is an hour off, and it refuses a time in the
+skipped hour.
 
 Nothing here reads the wall clock: every function takes ``now``. A record that
 carries a later timestamp than ``now`` (a reply at 16:20 when ``now`` is 16:00) is
@@ -36,10 +40,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from functools import cached_property, lru_cache
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .records import Ticket
-from .routing import METRICS, Calendar, Policy, Targets, route, severity_map, targets
+from .routing import METRICS, WEEKDAYS, Calendar, Policy, Targets, route, severity_map, targets
 
 __all__ = ["SlaStatus", "Event", "MetricClock", "EVENT_KINDS", "STATES", "as_utc",
            "clock_start", "due_at", "clock_time", "sla_state", "sla_events", "sla_frame",
@@ -67,37 +71,50 @@ def as_utc(ts: datetime, name: str = "timestamp") -> datetime:
     return ts.astimezone(timezone.utc)
 
 
-@lru_cache(maxsize=None)
-def _business_hour(calendar: Calendar):
-    """The pandas offset that steps through ``calendar``'s open hours."""
-    import pandas as pd
-    return pd.offsets.CustomBusinessHour(start=f"{calendar.start:%H:%M}", end=f"{calendar.end:%H:%M}",
-                                         weekmask=" ".join(calendar.days), holidays=list(calendar.holidays))
+@lru_cache(maxsize=64)
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+    return ZoneInfo(name)
 
 
-def _local(ts: datetime, calendar: Calendar):
-    import pandas as pd
-    return pd.Timestamp(ts).tz_convert(calendar.timezone)
+_MAX_DAYS = 3660 * 8       # no target is longer than ten years of one open day a week
 
 
-def _back_to_utc(ts) -> datetime:
-    return ts.tz_convert("UTC").to_pydatetime()
+def _open_intervals(calendar: Calendar, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """The calendar's open intervals ``(opens, closes)`` in UTC, day by day, from the local
+    day of ``start`` on (earlier days close before ``start``).
+
+    Each open day's opening and closing are that *local* day's wall-clock times in the
+    tier's zone, turned into real instants: on the day the clocks change, "00:00-12:00"
+    is 11 or 13 hours long. A wall-clock time inside the skipped hour (02:30 on a
+    spring change) is read as PEP 495 reads it, with the offset before the jump: it
+    happens when the clocks show 03:30. An hour that occurs twice is its first occurrence. Adding up real time is what makes a 4-hour target 4
+    working hours on every day of the year.
+    """
+    tz = _zone(calendar.timezone)
+    day = start.astimezone(tz).date()
+    open_days = {WEEKDAYS.index(d) for d in calendar.days}
+    holidays = set(calendar.holidays)
+    for _ in range(_MAX_DAYS):
+        if day.weekday() in open_days and day not in holidays:
+            opens = datetime.combine(day, calendar.start, tzinfo=tz).astimezone(timezone.utc)
+            closes = datetime.combine(day, calendar.end, tzinfo=tz).astimezone(timezone.utc)
+            if closes > opens:
+                yield opens, closes
+        day += timedelta(days=1)
+    raise ValueError(f"no opening within {_MAX_DAYS} days on {calendar.describe()}")
 
 
 def clock_start(start: datetime, calendar: Calendar) -> datetime:
     """The first instant at or after ``start`` when the calendar's clock runs."""
-    start = as_utc(start, "start")
-    if calendar.is_24x7:
-        return start
-    return _back_to_utc(_business_hour(calendar).rollforward(_local(start, calendar)))
+    return due_at(start, timedelta(0), calendar)
 
 
 def due_at(start: datetime, duration: timedelta, calendar: Calendar) -> datetime:
     """The exact instant at which ``duration`` of calendar time has passed since ``start``.
 
-    24x7: ``start + duration``. Business hours: pandas' ``CustomBusinessHour``
-    does the arithmetic. It steps whole hours, so the sub-hour rest is added by
-    hand and, if that runs past closing time, carried over to the next opening.
+    24x7: ``start + duration``. Business hours: walk the open intervals from ``start``
+    (:func:`_open_intervals`), using up each one's real time until the duration is spent.
 
     >>> from datetime import datetime, timedelta, timezone
     >>> from desklib.routing import load_policy
@@ -109,49 +126,41 @@ def due_at(start: datetime, duration: timedelta, calendar: Calendar) -> datetime
     When a target runs out exactly at closing time the due time is that closing
     time (Monday 18:00), not the next morning's opening, although no business
     time separates the two: a due time is the *earliest* instant the time is up.
+    (Likewise a clock started exactly at closing time starts there; after it, at
+    the next opening.)
     """
     start = as_utc(start, "start")
     if duration < timedelta(0):
         raise ValueError(f"duration must not be negative, got {duration}")
     if calendar.is_24x7:
         return start + duration
-    hour = _business_hour(calendar)
-    t = hour.rollforward(_local(start, calendar))        # the clock starts at the next opening
-    whole_hours, rest = divmod(duration, timedelta(hours=1))
-    if whole_hours:
-        t = t + hour * whole_hours
-    if rest:
-        t = t + rest
-        if not hour.is_on_offset(t):                     # ran past closing: carry the overshoot
-            t = hour.rollforward(t) + (t - hour.rollback(t))
-    elif whole_hours and not hour.is_on_offset(t - _US):  # pandas lands on the next opening;
-        t = hour.rollback(t - _US)                       # the earliest such instant is the closing
-    return _back_to_utc(t)
+    left = duration
+    for opens, closes in _open_intervals(calendar, start):
+        begin = max(opens, start)
+        if begin > closes:                               # this day is over already
+            continue
+        if left <= closes - begin:
+            return begin + left
+        left -= closes - begin
+    raise AssertionError("unreachable")                  # pragma: no cover
 
 
 def clock_time(start: datetime, end: datetime, calendar: Calendar) -> timedelta:
     """How much calendar time passes between ``start`` and ``end`` (zero if ``end <= start``).
 
-    For business hours this adds up, for each open day (pandas'
-    ``CustomBusinessDay`` knows which days those are), the overlap of that day's
-    opening hours with ``[start, end]``. It is the inverse of :func:`due_at`:
-    ``clock_time(s, due_at(s, d, cal), cal) == d``.
+    For business hours this adds up, for each open day, the overlap of that day's
+    opening hours (real instants, see :func:`_open_intervals`) with ``[start, end]``.
+    It is the inverse of :func:`due_at`: ``clock_time(s, due_at(s, d, cal), cal) == d``.
     """
-    import pandas as pd
-    from zoneinfo import ZoneInfo
     start, end = as_utc(start, "start"), as_utc(end, "end")
     if end <= start:
         return timedelta(0)
     if calendar.is_24x7:
         return end - start
-    tz = ZoneInfo(calendar.timezone)
-    days = pd.date_range(start.astimezone(tz).date(), end.astimezone(tz).date(),
-                         freq=pd.offsets.CustomBusinessDay(weekmask=" ".join(calendar.days),
-                                                           holidays=list(calendar.holidays)))
     total = timedelta(0)
-    for day in days:
-        opens = datetime.combine(day.date(), calendar.start, tzinfo=tz).astimezone(timezone.utc)
-        closes = datetime.combine(day.date(), calendar.end, tzinfo=tz).astimezone(timezone.utc)
+    for opens, closes in _open_intervals(calendar, start):
+        if opens >= end:
+            break
         overlap = min(end, closes) - max(start, opens)
         if overlap > timedelta(0):
             total += overlap
