@@ -72,9 +72,11 @@ def as_utc(ts: datetime, name: str = "timestamp") -> datetime:
 
 
 @lru_cache(maxsize=64)
-def _zone(name: str):
+def _week(calendar: Calendar):
+    """What a business calendar's days need, worked out once: ``(zone, open weekdays, holidays)``."""
     from zoneinfo import ZoneInfo
-    return ZoneInfo(name)
+    return (ZoneInfo(calendar.timezone), frozenset(WEEKDAYS.index(d) for d in calendar.days),
+            frozenset(calendar.holidays))
 
 
 _MAX_DAYS = 3660 * 8       # no target is longer than ten years of one open day a week
@@ -91,10 +93,8 @@ def _open_intervals(calendar: Calendar, start: datetime) -> Iterator[tuple[datet
     happens when the clocks show 03:30. An hour that occurs twice is its first occurrence. Adding up real time is what makes a 4-hour target 4
     working hours on every day of the year.
     """
-    tz = _zone(calendar.timezone)
+    tz, open_days, holidays = _week(calendar)
     day = start.astimezone(tz).date()
-    open_days = {WEEKDAYS.index(d) for d in calendar.days}
-    holidays = set(calendar.holidays)
     for _ in range(_MAX_DAYS):
         if day.weekday() in open_days and day not in holidays:
             opens = datetime.combine(day, calendar.start, tzinfo=tz).astimezone(timezone.utc)
@@ -168,8 +168,19 @@ def clock_time(start: datetime, end: datetime, calendar: Calendar) -> timedelta:
 
 
 def _scale(duration: timedelta, share: Fraction) -> timedelta:
-    """``duration * share``, exact to the microsecond."""
-    return timedelta(microseconds=round(share * (duration // _US)))
+    """``duration * share``, exact to the microsecond (a tie rounds to even, as ``round``)."""
+    if share == 1:
+        return duration
+    q, r = divmod(share.numerator * (duration // _US), share.denominator)
+    if 2 * r > share.denominator or (2 * r == share.denominator and q % 2):
+        q += 1
+    return timedelta(microseconds=q)
+
+
+@lru_cache(maxsize=64)
+def _level(level: float) -> Fraction:
+    """A warning level as the exact fraction it is written as (0.75 -> 3/4)."""
+    return Fraction(str(level))
 
 
 def _fmt(td: timedelta) -> str:
@@ -297,7 +308,13 @@ class MetricClock:
 
         If the clock is paused before then, it resumes at ``now`` with what is left.
         """
-        need = Fraction(str(level)) - self.used
+        reached = self.__dict__.setdefault("_reached", {})          # each level worked out once
+        if level not in reached:
+            reached[level] = self._reach(level)
+        return reached[level]
+
+    def _reach(self, level: float) -> datetime | None:
+        need = _level(level) - self.used if self.used else _level(level)
         if need <= 0:
             return None
         need_time = _scale(self.target, need)
