@@ -837,7 +837,6 @@ def load_runbooks(path: str | Path | None = None) -> Runbooks:
         stamp = None
     if stamp is None or stamp not in _runbook_cache:
         r, doc = PolicyFile.toml(path, "runbooks.toml")
-        r.known(doc, ("default", "alerts", "services"), "")
         default = r.text(doc, "default", "", default=None) if "default" in doc else None
         tables = {}
         for name in ("alerts", "services"):
@@ -847,6 +846,7 @@ def load_runbooks(path: str | Path | None = None) -> Runbooks:
                        and all(isinstance(e, dict) for e in entries) else describe(entries))
                 raise r.fail(f"[{name}]", f'expected a table of name = "runbook key", got {got}')
             tables[name] = {key: r.text(entries, key, f"[{name}]") for key in entries}
+        r.known(doc, ("default", "alerts", "services"), "")
         runbooks = Runbooks(default=default, by_alert=tables["alerts"], by_service=tables["services"])
         if stamp is None:
             return runbooks

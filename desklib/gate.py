@@ -88,10 +88,10 @@ def load_gate_policy(path: str | Path | None = None) -> GatePolicy:
     from .policy import PolicyFile
     r, doc = PolicyFile.toml(path, "triage_rules.toml")
     table = r.table(doc, "gate", "")
-    r.known(table, ("threshold", "cost_wrong", "cost_human"), "[gate]")
     threshold = r.number(table, "threshold", "[gate]", 0.0, 1.0)
     cost_wrong = r.number(table, "cost_wrong", "[gate]", 0.0, 1e9, default=1.0, low_open=True)
     cost_human = r.number(table, "cost_human", "[gate]", 0.0, 1e9, default=0.0)
+    r.known(table, ("threshold", "cost_wrong", "cost_human"), "[gate]")
     return GatePolicy(threshold, cost_wrong, cost_human)
 
 

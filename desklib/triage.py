@@ -234,13 +234,12 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     """
     from .policy import PolicyFile
     r, policy = PolicyFile.toml(path, "triage_rules.toml")
-    r.known(policy, ("scoring", "rules", "gate"), "")
     scoring = r.table(policy, "scoring", "", required=False)
-    r.known(scoring, ("fallback_severity", "base", "half_saturation"), "[scoring]")
     fallback = r.text(scoring, "fallback_severity", "[scoring]", default="SEV3", choices=SEVERITIES)
     base = r.number(scoring, "base", "[scoring]", 0.0, 1.0, default=0.2)
     half = r.number(scoring, "half_saturation", "[scoring]", 0.0, MAX_HALF_SATURATION,
                     default=1.0, low_open=True)
+    r.known(scoring, ("fallback_severity", "base", "half_saturation"), "[scoring]")
 
     rules: list[Rule] = []
     evidence: dict[bytes, tuple[str, int, float]] = {}    # normalised keyword -> its meaning
@@ -249,13 +248,13 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     for n, raw in enumerate(r.list_of_tables(policy, "rules"), start=1):
         rname = raw.get("name") if isinstance(raw.get("name"), str) and raw["name"].strip() else f"#{n}"
         where = f"[[rules]] #{n}" + (f" '{rname}'" if rname != f"#{n}" else "")
-        r.known(raw, ("name", "severity", "weight", "keywords", "description"), where)
         r.text(raw, "name", where, default=rname)
         if "description" in raw:
             r.text(raw, "description", where, empty=True)
         sev = r.text(raw, "severity", where, choices=SEVERITIES)
         weight = r.number(raw, "weight", where, 0.0, MAX_WEIGHT, default=1.0, low_open=True)
         keywords = r.list_of_text(raw, "keywords", where)
+        r.known(raw, ("name", "severity", "weight", "keywords", "description"), where)
         for i, kw in enumerate(keywords):
             text = " ".join(kw.lower().split())
             if _PLAIN_KEYWORD.fullmatch(text):
@@ -269,6 +268,7 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
             origin[key] = f"{kw!r} in rule '{rname}'"
             evidence[key] = (f"{rname}: '{kw}'", _RANK[sev], weight)
         rules.append(Rule(rname, sev, weight, tuple(keywords)))
+    r.known(policy, ("scoring", "rules", "gate"), "")
     return RuleSet(tuple(rules), fallback, base, half, _trie_pattern(evidence), evidence,
                    _literal_pattern(literal) if literal else None, literal)
 
