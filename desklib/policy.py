@@ -8,10 +8,10 @@ list of text, a duration, a clock time. A wrong value raises :class:`PolicyError
 (an :class:`~desklib.records.InputError`) naming the file, the key and what was
 expected::
 
-    triage_rules.toml: [[rules]] #3 'outage': weight: expected a number in (0, 1000], got 1e+308
-    triage_rules.toml:12: TOML syntax: Expected '=' after a key in a key/value pair (column 5)
-    sla_policy.toml: [tiers.L1] start: expected a time like "08:00", got 8
-    runbooks.toml: [alerts]: expected a table of name = "runbook key", got a list
+    triage_rules.toml: [[rules]] #3 'degradation': weight: expected a number in (0, 1000], got 1e+308
+    triage_rules.toml:28: TOML syntax: Expected '=' after a key in a key/value pair (column 6)
+    sla_policy.toml: [tiers.L1]: start: expected a time like "08:00", got 8
+    runbooks.toml: default: expected text, got 5
 
 A key the loader does not know is refused too (``wieght = 2`` would otherwise leave the
 weight at its default without a word).
