@@ -37,7 +37,7 @@ Two views of the same clock:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 from functools import cached_property, lru_cache
 from typing import Iterable, Iterator
@@ -56,6 +56,8 @@ EVENT_KINDS = ("sla_applied", "warning_50", "warning_75", "breached", "escalated
 STATES = ("ok", "warning_50", "warning_75", "breached", "fulfilled")
 
 _US = timedelta(microseconds=1)
+#: The last instant a datetime can hold: the due time of a target that runs out after it.
+END = datetime.max.replace(tzinfo=timezone.utc)
 
 
 # ---------------------------------------------------------------------------
@@ -64,6 +66,8 @@ _US = timedelta(microseconds=1)
 
 def as_utc(ts: datetime, name: str = "timestamp") -> datetime:
     """``ts`` as a UTC datetime; naive timestamps are refused (no guessing a zone)."""
+    if ts.tzinfo is timezone.utc and type(ts) is datetime:     # the common case, as is
+        return ts
     if ts.tzinfo is None or ts.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware (UTC), got {ts!r}")
     if hasattr(ts, "to_pydatetime"):  # a pandas Timestamp
@@ -94,13 +98,24 @@ def _open_intervals(calendar: Calendar, start: datetime) -> Iterator[tuple[datet
     working hours on every day of the year.
     """
     tz, open_days, holidays = _week(calendar)
-    day = start.astimezone(tz).date()
+    try:
+        day = start.astimezone(tz).date()
+    except OverflowError:             # year 1 west of UTC: its local day would be in year 0
+        day = start.date()
     for _ in range(_MAX_DAYS):
         if day.weekday() in open_days and day not in holidays:
-            opens = datetime.combine(day, calendar.start, tzinfo=tz).astimezone(timezone.utc)
-            closes = datetime.combine(day, calendar.end, tzinfo=tz).astimezone(timezone.utc)
+            try:
+                opens = datetime.combine(day, calendar.start, tzinfo=tz).astimezone(timezone.utc)
+            except OverflowError:     # after 9999-12-31 23:59 UTC: no more openings to count
+                return
+            try:
+                closes = datetime.combine(day, calendar.end, tzinfo=tz).astimezone(timezone.utc)
+            except OverflowError:     # the last day a datetime can hold: open until its end
+                closes = END
             if closes > opens:
                 yield opens, closes
+        if day == date.max:
+            return
         day += timedelta(days=1)
     raise ValueError(f"no opening within {_MAX_DAYS} days on {calendar.describe()}")
 
@@ -123,6 +138,9 @@ def due_at(start: datetime, duration: timedelta, calendar: Calendar) -> datetime
     >>> due_at(friday, timedelta(hours=4), l1)           # 30 min Friday + 3.5 h Monday
     datetime.datetime(2026, 3, 9, 11, 30, tzinfo=datetime.timezone.utc)
 
+    A due time after the last instant a datetime can hold (9999-12-31 23:59:59.999999
+    UTC) is that instant, :data:`END`: no ``now`` can be past it.
+
     When a target runs out exactly at closing time the due time is that closing
     time (Monday 18:00), not the next morning's opening, although no business
     time separates the two: a due time is the *earliest* instant the time is up.
@@ -133,7 +151,7 @@ def due_at(start: datetime, duration: timedelta, calendar: Calendar) -> datetime
     if duration < timedelta(0):
         raise ValueError(f"duration must not be negative, got {duration}")
     if calendar.is_24x7:
-        return start + duration
+        return start + duration if END - start >= duration else END
     left = duration
     for opens, closes in _open_intervals(calendar, start):
         begin = max(opens, start)
@@ -142,7 +160,7 @@ def due_at(start: datetime, duration: timedelta, calendar: Calendar) -> datetime
         if left <= closes - begin:
             return begin + left
         left -= closes - begin
-    raise AssertionError("unreachable")                  # pragma: no cover
+    return END                                           # not within the years datetime can hold
 
 
 def clock_time(start: datetime, end: datetime, calendar: Calendar) -> timedelta:

@@ -101,3 +101,24 @@ def test_clock_time_inverts_due_at_in_any_zone(zone, naive, minutes, opens, clos
     assert due >= start
     assert clock_time(start, due, cal) == duration
     assert clock_start(start, cal) == due_at(start, timedelta(0), cal) >= start
+
+
+# --------------------------------------------------------------------------- the ends of time
+
+def test_a_target_past_year_9999_is_due_at_the_last_instant_and_nothing_raises():
+    from desklib.data import DAY_END
+    from desklib.escalation import escalate_tickets
+    from desklib.records import Ticket
+    from desklib.sla import END
+    policy = load_policy()
+    late = datetime(9999, 12, 31, 20, 0, tzinfo=UTC)
+    states = escalate_tickets([Ticket("t", late, "x")], {"t": "SEV4"}, policy, late + H)
+    assert states[0].sla["resolution"].due_at == END and states[0].sla["resolution"].state == "ok"
+    assert due_at(late, 5 * H, Calendar("24x7")) == END
+    ny = Calendar("business_hours", ("Mon", "Fri"), time(8), time(23), "America/New_York", ())
+    assert due_at(datetime(9999, 12, 30, tzinfo=UTC), 40 * H, ny) == END
+    # Friday 9999-12-31 opens 13:00 UTC and would close after the end of time: counted up to it
+    assert clock_time(datetime(9999, 12, 30, tzinfo=UTC), END, ny) == END - datetime(9999, 12, 31, 13, tzinfo=UTC)
+    first = datetime(1, 1, 1, tzinfo=UTC)                     # west of UTC its local day is in year 0
+    assert due_at(first, 4 * H, ny) > first
+    assert escalate_tickets([Ticket("t", first, "x")], {"t": "SEV3"}, policy, DAY_END)[0].tier == "IC"
