@@ -379,7 +379,7 @@ class MetricClock:
         out = [event("sla_applied", self.start,
                      f"{self.metric} target {_fmt(self.target)}{left} on {self.targets.tier} "
                      f"({self.calendar.describe()}); clock starts {self.started:%a %H:%M}, "
-                     f"due {due_at(self.start, budget, self.calendar):%a %H:%M}")]
+                     f"due {(self.due if self.pause is None else due_at(self.start, budget, self.calendar)):%a %H:%M}")]
         for level in self.levels:
             at = self.reach(level)
             if self.fires(at):
