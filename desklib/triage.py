@@ -12,6 +12,10 @@ How a ticket is scored
    other character a separator. A keyword or phrase in the rules is cut the same
    way, so matching is case-insensitive and *whole-word*: ``down`` fires on
    "site is DOWN!" but never on "download" or "downgrade".
+   A keyword with other punctuation (``c++``, ``a.*b``, ``[x]``, ``.net``) is
+   *literal*: it matches exactly that text, case aside, never a regex and never
+   its letters alone (``c++`` does not fire on "plan c"). Literal keywords are
+   found first, and each one found counts as one word.
 2. **Keywords.** Reading left to right, at each word the longest keyword that
    starts there wins ("500 errors" beats "errors"), and its words are used up.
 3. **Scores.** Every *distinct* keyword found adds its rule's ``weight`` to its
@@ -50,6 +54,9 @@ ticket's text a few times; Python takes a few steps per keyword *found*, never p
 * :func:`load_rules` compiles *all* keywords into one regular expression shaped
   like a trie, so one scan finds every keyword between spaces, in reading order,
   longest first. A regex per rule would scan the text a dozen times.
+* Literal keywords (none in the shipped policy, which keeps the path above) are
+  found first by a second regex over the lower-cased text; each find becomes a token
+  ``b"\\xff3"`` (a byte UTF-8 never holds) in the normalised text, which the trie knows.
 * Each find is one dictionary lookup of its precomputed explanation, severity and
   weight. Severity and confidence depend only on the four scores, and tickets
   share few distinct scores, so each distinct one is worked out once and
