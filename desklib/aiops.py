@@ -388,6 +388,7 @@ def neighbours(topology: Mapping[str, Sequence[str]]) -> dict[str, frozenset[str
     >>> sorted(neighbours({"web": ["orders"], "orders": ["pg-main"]})["orders"])
     ['pg-main', 'web']
     """
+    topology = _checked_topology(topology)
     out: dict[str, set[str]] = defaultdict(set)
     for service, deps in topology.items():
         out[service]
@@ -475,6 +476,7 @@ def group(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | None 
     the whole stage is O(n log n). :func:`_link` is that loop written out in plain
     Python; :func:`_run_links` does the same look-ups for all alerts at once with numpy.
     """
+    topology = _checked_topology(topology)
     stream = _ordered(alerts)
     roots, _, _ = _run_links(stream, topology, parse_window(window_s))
     members: dict[int, list[Alert]] = defaultdict(list)
@@ -640,6 +642,7 @@ def root_cause(incident: Sequence[Alert], topology: Mapping[str, Sequence[str]] 
     >>> root_cause(storm, {"web": ["pg-main"]}), root_cause(storm)
     ('pg-main', 'web')
     """
+    topology = _checked_topology(topology)
     import numpy as np
     stream = _ordered(incident)
     if not len(stream):
@@ -697,6 +700,7 @@ def upstream_order(topology: Mapping[str, Sequence[str]]) -> dict[str, int]:
     took. Services are fed in name order so the ranks depend only on the topology's
     content. A topology with a cycle has no such order: ``CycleError`` names the cycle.
     """
+    topology = _checked_topology(topology)
     sorter = TopologicalSorter({s: sorted(topology[s]) for s in sorted(topology)})
     return {s: rank for rank, s in enumerate(sorter.static_order())}
 

@@ -299,8 +299,11 @@ TOPOLOGIES = {
 @pytest.mark.parametrize("case", TOPOLOGIES, ids=list(TOPOLOGIES))
 def test_a_broken_topology_is_refused_by_check_and_by_correlate(case):
     topology, parts = TOPOLOGIES[case]
+    storm = [Alert("a1", datetime(2026, 3, 2, tzinfo=timezone.utc), "web", "Down", "critical")]
     for call in (lambda: check_topology(topology, "topology.json"),
-                 lambda: aiops.correlate([], topology, runbooks=aiops.Runbooks())):
+                 lambda: aiops.correlate([], topology, runbooks=aiops.Runbooks()),
+                 lambda: aiops.group(storm, topology), lambda: aiops.root_cause(storm, topology),
+                 lambda: aiops.neighbours(topology), lambda: aiops.upstream_order(topology)):
         with pytest.raises(PolicyError) as info:
             call()
         assert "\n" not in str(info.value)
