@@ -252,10 +252,14 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     evidence: dict[bytes, tuple[str, int, float]] = {}    # normalised keyword -> its meaning
     origin: dict[bytes, str] = {}                          # normalised keyword -> where it was written
     literal: dict[str, bytes] = {}                         # literal keyword (lower case) -> its token
+    names: dict[str, int] = {}                             # rule name -> its number
     for n, raw in enumerate(r.list_of_tables(policy, "rules"), start=1):
         rname = raw.get("name") if isinstance(raw.get("name"), str) and raw["name"].strip() else f"#{n}"
         where = f"[[rules]] #{n}" + (f" '{rname}'" if rname != f"#{n}" else "")
         r.text(raw, "name", where, default=rname)
+        if rname in names:
+            raise r.fail(where, f"name: {rname!r} is already the name of rule #{names[rname]}")
+        names[rname] = n
         if "description" in raw:
             r.text(raw, "description", where, empty=True)
         sev = r.text(raw, "severity", where, choices=SEVERITIES)

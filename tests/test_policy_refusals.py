@@ -115,6 +115,7 @@ TRIAGE_RULE_EDITS = {
     "rules of numbers": (None, "rules = [1, 2]\n", ["rules #1", "expected a table, got 1"]),
     "misspelled rule key": (OUTAGE_WEIGHT, 'severity = "SEV1"\nwieght = 1.0',
                             ["[[rules]] #1 'outage'", "unknown key 'wieght'"]),
+    "two rules of one name": ('name = "security"', 'name = "outage"', ["[[rules]] #2 'outage'", "already the name of rule #1"]),
     "name as a number": ('name = "outage"', "name = 5", ["[[rules]] #1", "name", "got 5"]),
     # [[rules]]: severity and weight
     "severity P1": ('severity = "SEV1"', 'severity = "P1"', ["[[rules]] #1 'outage'", "severity", "'P1'"]),
