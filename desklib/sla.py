@@ -201,6 +201,19 @@ def _level(level: float) -> Fraction:
     return Fraction(str(level))
 
 
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _day_time(ts: datetime) -> str:
+    """``"Mon 08:00"``: what ``f"{ts:%a %H:%M}"`` gives in the C locale, without strftime."""
+    return f"{_DAY_NAMES[ts.weekday()]} {ts.hour:02d}:{ts.minute:02d}"
+
+
+@lru_cache(maxsize=64)
+def _describe(calendar: Calendar) -> str:
+    return calendar.describe()
+
+
 def _fmt(td: timedelta) -> str:
     """``timedelta(hours=1, minutes=5)`` -> ``"1h05m"``."""
     minutes = round(td.total_seconds() / 60)
@@ -279,11 +292,11 @@ class MetricClock:
     used: Fraction = Fraction(0)
     step: int = 0
 
-    @property
+    @cached_property
     def target(self) -> timedelta:
         return self.targets.for_metric(self.metric)
 
-    @property
+    @cached_property
     def calendar(self) -> Calendar:
         return self.targets.calendar
 
@@ -376,16 +389,18 @@ class MetricClock:
             return []
         budget = _scale(self.target, 1 - self.used)
         left = "" if self.used == 0 else f" ({_fmt(budget)} left)"
+        target = _fmt(self.target)
+        due = self.due if self.pause is None else due_at(self.start, budget, self.calendar)
         out = [event("sla_applied", self.start,
-                     f"{self.metric} target {_fmt(self.target)}{left} on {self.targets.tier} "
-                     f"({self.calendar.describe()}); clock starts {self.started:%a %H:%M}, "
-                     f"due {(self.due if self.pause is None else due_at(self.start, budget, self.calendar)):%a %H:%M}")]
+                     f"{self.metric} target {target}{left} on {self.targets.tier} "
+                     f"({_describe(self.calendar)}); clock starts {_day_time(self.started)}, "
+                     f"due {_day_time(due)}")]
         for level in self.levels:
             at = self.reach(level)
             if self.fires(at):
-                out.append(event(f"warning_{round(level * 100)}", at, f"{level:.0%} of {_fmt(self.target)} used"))
+                out.append(event(f"warning_{round(level * 100)}", at, f"{level:.0%} of {target} used"))
         if self.fires(self.due):
-            out.append(event("breached", self.due, f"no {self.metric.replace('_', ' ')} within {_fmt(self.target)}"))
+            out.append(event("breached", self.due, f"no {self.metric.replace('_', ' ')} within {target}"))
         if self.stop is not None:
             late = self.stop - self.due
             out.append(event("fulfilled", self.stop,
