@@ -195,6 +195,12 @@ def _scale(duration: timedelta, share: Fraction) -> timedelta:
     return timedelta(microseconds=q)
 
 
+@lru_cache(maxsize=1024)
+def _share_of(target: timedelta, level: float) -> timedelta:
+    """``level`` of ``target``, exact to the microsecond (remembered: targets and levels are few)."""
+    return _scale(target, _level(level))
+
+
 @lru_cache(maxsize=64)
 def _level(level: float) -> Fraction:
     """A warning level as the exact fraction it is written as (0.75 -> 3/4)."""
@@ -345,10 +351,13 @@ class MetricClock:
         return reached[level]
 
     def _reach(self, level: float) -> datetime | None:
-        need = _level(level) - self.used if self.used else _level(level)
-        if need <= 0:
-            return None
-        need_time = _scale(self.target, need)
+        if self.used:
+            need = _level(level) - self.used
+            if need.numerator <= 0:
+                return None
+            need_time = _scale(self.target, need)
+        else:                                            # a fresh target: the same few values
+            need_time = _share_of(self.target, level)
         at = due_at(self.start, need_time, self.calendar)
         if self.pause is None or at <= self.pause:
             return at
