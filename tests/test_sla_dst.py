@@ -122,3 +122,38 @@ def test_a_target_past_year_9999_is_due_at_the_last_instant_and_nothing_raises()
     first = datetime(1, 1, 1, tzinfo=UTC)                     # west of UTC its local day is in year 0
     assert due_at(first, 4 * H, ny) > first
     assert escalate_tickets([Ticket("t", first, "x")], {"t": "SEV3"}, policy, DAY_END)[0].tier == "IC"
+
+
+# --------------------------------------------------------------------------- pandas agrees where it can
+
+def pandas_due_at(start: datetime, duration: timedelta, cal: Calendar) -> datetime:
+    """Due time by pandas' CustomBusinessHour (wall-clock hours): right in a zone without
+    clock changes, which is where it is compared below."""
+    import pandas as pd
+    hour = pd.offsets.CustomBusinessHour(start=f"{cal.start:%H:%M}", end=f"{cal.end:%H:%M}",
+                                         weekmask=" ".join(cal.days), holidays=list(cal.holidays))
+    t = hour.rollforward(pd.Timestamp(start).tz_convert(cal.timezone))
+    whole_hours, rest = divmod(duration, H)
+    if whole_hours:
+        t = t + hour * whole_hours
+    if rest:
+        t = t + rest
+        if not hour.is_on_offset(t):
+            t = hour.rollforward(t) + (t - hour.rollback(t))
+    elif whole_hours and not hour.is_on_offset(t - timedelta(microseconds=1)):
+        t = hour.rollback(t - timedelta(microseconds=1))
+    return t.tz_convert("UTC").to_pydatetime()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.datetimes(datetime(2026, 1, 1), datetime(2027, 12, 31)), st.integers(0, 60 * 60),
+       st.sampled_from([("UTC", time(8), time(18), ("Mon", "Tue", "Wed", "Thu", "Fri")),
+                        ("Asia/Kolkata", time(9, 30), time(17, 15), ("Mon", "Wed", "Sat")),
+                        ("Asia/Tokyo", time(0), time(12), ("Sun",))]),
+       st.sampled_from([(), (date(2026, 3, 4), date(2027, 1, 1))]))
+def test_due_at_agrees_with_pandas_business_hours_where_clocks_never_change(naive, minutes, shape, holidays):
+    zone, opens, closes, days = shape
+    cal = Calendar("business_hours", days, opens, closes, zone, holidays)
+    start = naive.replace(tzinfo=UTC)
+    duration = timedelta(minutes=minutes)
+    assert due_at(start, duration, cal) == pandas_due_at(start, duration, cal)
