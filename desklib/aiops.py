@@ -71,16 +71,15 @@ helpers that return DataFrames.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter, defaultdict, deque
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 from itertools import count, repeat
-from operator import attrgetter, is_, methodcaller
+from operator import attrgetter, floordiv, is_, methodcaller, sub
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -151,6 +150,17 @@ def normalize(alerts: Iterable[Alert]) -> list[Alert]:
     return _ordered(alerts).alerts
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_US = timedelta(microseconds=1)
+_US_PER_S = 1_000_000
+
+
+def _seconds(us: int) -> str:
+    """A gap in microseconds as seconds: ``"240"``, or ``"0.5"`` when it is not whole."""
+    whole, rest = divmod(us, _US_PER_S)
+    return str(whole) if not rest else f"{whole}.{rest:06d}".rstrip("0")
+
+
 _TS, _ID, _SERVICE, _NAME, _SEVERITY, _LABELS = map(
     attrgetter, ("ts", "id", "service", "name", "severity", "labels"))
 _TZINFO, _ITEMS = attrgetter("ts.tzinfo"), methodcaller("items")
@@ -159,19 +169,25 @@ _TZINFO, _ITEMS = attrgetter("ts.tzinfo"), methodcaller("items")
 class _Stream:
     """The normalized alerts and the columns of them that the later stages read.
 
-    ``alerts`` are in time order (ties by id), ``ts`` holds their integer epoch seconds
-    (a numpy array) and ``ids`` their ids. The other columns are built on first use, in
+    ``alerts`` are in time order (ties by id), ``us`` holds their times as integer
+    microseconds since 1970-01-01 UTC (a numpy int64 array: exact for every year from 1
+    to 9999, so gaps compare exactly with a window) and ``ids`` their ids. The other columns are built on first use, in
     one pass over the alerts each, as integer codes: ``services`` is ``(names, codes)``
     with ``names[codes[j]]`` alert j's service (codes follow name order, so comparing
     codes compares names), likewise ``names`` for alert names. The stages compute on
     these arrays, not on the alert objects: that is what makes a million alerts cheap.
     """
 
-    def __init__(self, alerts: list[Alert], ts: np.ndarray, ids: list[str]):
-        self.alerts, self.ts, self.ids = alerts, ts, ids
+    def __init__(self, alerts: list[Alert], us: np.ndarray, ids: list[str]):
+        self.alerts, self.us, self.ids = alerts, us, ids
 
     def __len__(self) -> int:
         return len(self.alerts)
+
+    @property
+    def ts(self) -> np.ndarray:
+        """Whole epoch seconds (rounded down), for drawing; the stages compare ``us``."""
+        return self.us // _US_PER_S
 
     @cached_property
     def services(self) -> tuple[list[str], np.ndarray]:
@@ -232,9 +248,10 @@ def _ordered(alerts: Iterable[Alert]) -> _Stream:
     alerts = list(alerts)
     if not all(map(is_, map(_TZINFO, alerts), repeat(UTC))):
         alerts = [_in_utc(a) for a in alerts]
-    # epoch seconds as floats: distinct to the microsecond until about 2100, so they sort
-    # as the datetimes do (datetime.timestamp, unbound, is the fastest way there)
-    stamps = np.fromiter(map(datetime.timestamp, map(_TS, alerts)), float, len(alerts))
+    # exact integer microseconds since the epoch ((ts - epoch) // 1 µs, in C through map):
+    # a float timestamp would drift after about 2100 and misorder alerts
+    stamps = np.fromiter(map(floordiv, map(sub, map(_TS, alerts), repeat(_EPOCH)), repeat(_ONE_US)),
+                         np.int64, len(alerts))
     ids = list(map(_ID, alerts))
     if len(set(ids)) != len(ids):
         dup = next(aid for aid, count in Counter(ids).items() if count > 1)
@@ -244,7 +261,7 @@ def _ordered(alerts: Iterable[Alert]) -> _Stream:
         alerts = list(map(alerts.__getitem__, order.tolist()))
         ids = list(map(ids.__getitem__, order.tolist()))
         stamps = stamps[order]
-    return _Stream(alerts, stamps.astype(np.int64), ids)             # whole seconds, toward zero
+    return _Stream(alerts, stamps, ids)
 
 
 def _time_order(stamps: np.ndarray, ids: list[str]) -> np.ndarray | None:
@@ -333,7 +350,8 @@ def _first_firings(stream: _Stream, window: int) -> np.ndarray:
     the one before, and every firing of a run repeats the run's first.
     """
     import numpy as np
-    n, ts, kinds = len(stream), stream.ts, stream.kinds
+    n, ts, kinds = len(stream), stream.us, stream.kinds
+    window = window * _US_PER_S                  # compared exactly, in microseconds
     first = np.arange(n)
     by_kind = stream.by_kind
     close = (kinds[by_kind[1:]] == kinds[by_kind[:-1]]) & (ts[by_kind[1:]] - ts[by_kind[:-1]] <= window)
@@ -370,6 +388,7 @@ def neighbours(topology: Mapping[str, Sequence[str]]) -> dict[str, frozenset[str
     >>> sorted(neighbours({"web": ["orders"], "orders": ["pg-main"]})["orders"])
     ['pg-main', 'web']
     """
+    topology = _checked_topology(topology)
     out: dict[str, set[str]] = defaultdict(set)
     for service, deps in topology.items():
         out[service]
@@ -457,6 +476,7 @@ def group(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | None 
     the whole stage is O(n log n). :func:`_link` is that loop written out in plain
     Python; :func:`_run_links` does the same look-ups for all alerts at once with numpy.
     """
+    topology = _checked_topology(topology)
     stream = _ordered(alerts)
     roots, _, _ = _run_links(stream, topology, parse_window(window_s))
     members: dict[int, list[Alert]] = defaultdict(list)
@@ -477,9 +497,9 @@ def _run_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None, wi
     comes first in its service's row of the link table.
     """
     import numpy as np
-    n, ts = len(stream), stream.ts
+    n, ts = len(stream), stream.us
     j, k, entry_rank, entry_kind = _candidate_links(stream, topology)
-    close = ts[j] - ts[k] <= window                                   # the only step the window is in
+    close = ts[j] - ts[k] <= window * _US_PER_S                                  # the only step the window is in
     j, k, rank, kinds = j[close], k[close], entry_rank[close], entry_kind[close]
     best = np.full(n, np.iinfo(np.int64).max, np.int64)              # each alert's first valid link
     np.minimum.at(best, j, rank)
@@ -622,6 +642,7 @@ def root_cause(incident: Sequence[Alert], topology: Mapping[str, Sequence[str]] 
     >>> root_cause(storm, {"web": ["pg-main"]}), root_cause(storm)
     ('pg-main', 'web')
     """
+    topology = _checked_topology(topology)
     import numpy as np
     stream = _ordered(incident)
     if not len(stream):
@@ -665,7 +686,7 @@ def _root_causes(stream: _Stream, members: np.ndarray, incident: np.ndarray, ale
         candidate = np.bincount(np.repeat(np.arange(len(svc)), per_pair), found, len(svc)) == 0
         candidate |= (np.bincount(inc, candidate, incident[-1] + 1) == 0)[inc]   # a cycle: all are
     pick = np.flatnonzero(candidate)
-    pick = pick[np.lexsort((svc[pick], stream.ts[members[alerting[pick]]], inc[pick]))]
+    pick = pick[np.lexsort((svc[pick], stream.us[members[alerting[pick]]], inc[pick]))]
     head = np.ones(len(pick), bool)          # per incident: earliest first alert, then name
     head[1:] = inc[pick[1:]] != inc[pick[:-1]]
     return pick[head]
@@ -679,6 +700,7 @@ def upstream_order(topology: Mapping[str, Sequence[str]]) -> dict[str, int]:
     took. Services are fed in name order so the ranks depend only on the topology's
     content. A topology with a cycle has no such order: ``CycleError`` names the cycle.
     """
+    topology = _checked_topology(topology)
     sorter = TopologicalSorter({s: sorted(topology[s]) for s in sorted(topology)})
     return {s: rank for rank, s in enumerate(sorter.static_order())}
 
@@ -709,7 +731,7 @@ def _reasons(stream: _Stream, first: np.ndarray, roots: np.ndarray, how_kind: np
     incident's alerts never leave it, so the replay sees exactly what the full run saw).
     """
     import numpy as np
-    alerts, ids, ts = stream.alerts, stream.ids, stream.ts
+    alerts, ids, ts = stream.alerts, stream.ids, stream.us
     joined: dict[int, int] = {}    # opener -> the alert that linked its chain to an older one
     replay: dict = {}              # what replaying needs, made on first use
 
@@ -724,7 +746,7 @@ def _reasons(stream: _Stream, first: np.ndarray, roots: np.ndarray, how_kind: np
             lo, hi = np.searchsorted(replay["roots"], [r, r + 1])
             idx = replay["order"][lo:hi].tolist()
             homes = [None] * len(idx) if topology is None else [alerts[i].service for i in idx]
-            _, _, found = _link(ts[idx].tolist(), homes, replay["table"], window)
+            _, _, found = _link(ts[idx].tolist(), homes, replay["table"], window * _US_PER_S)
             joined.update((idx[a], idx[b]) for a, b in found.items())
         return joined[j]
 
@@ -738,9 +760,9 @@ def _reasons(stream: _Stream, first: np.ndarray, roots: np.ndarray, how_kind: np
                 return "first alert of the incident"
             later = joined_at(j)
             return (f"opened a chain of its own; {ids[later]} linked it to the incident "
-                    f"{int(ts[later] - ts[j])} s later")
+                    f"{_seconds(int(ts[later] - ts[j]))} s later")
         k = int(how_k[j])
-        gap = int(ts[j] - ts[k])
+        gap = _seconds(int(ts[j] - ts[k]))
         here, there = alerts[j].service, alerts[k].service
         if kind == DEPENDS_ON:
             return f"{here} depends on {there}; {gap} s after {ids[k]}"
@@ -808,25 +830,40 @@ def load_runbooks(path: str | Path | None = None) -> Runbooks:
     """Read ``runbooks.toml`` (default: the lesson's ``fixtures/runbooks.toml``).
 
     The file is re-read when it changes, so a learner can edit it and re-run a cell.
+    A missing file or a malformed value raises :class:`desklib.policy.PolicyError` naming
+    the file and the key (``runbooks.toml: default: expected text, got 5``).
     """
-    if path is None:
-        from .data import fixture
-        path = fixture("runbooks.toml")
-    path = Path(path)
-    stamp = (str(path.resolve()), path.stat().st_mtime_ns)
-    if stamp not in _runbook_cache:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-        for table in ("alerts", "services"):
-            entries = doc.get(table, {})
-            if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):
-                raise ValueError(f"{path.name}: [{table}] must be a table of name = \"runbook key\"")
-        if not isinstance(doc.get("default", ""), str):
-            raise ValueError(f"{path.name}: default must be a runbook key (text)")
-        _runbook_cache[stamp] = Runbooks(default=doc.get("default"),
-                                         by_alert=dict(doc.get("alerts", {})),
-                                         by_service=dict(doc.get("services", {})))
+    from .policy import PolicyFile, describe, policy_path
+    path = policy_path(path, "runbooks.toml")
+    try:
+        stamp = (str(path.resolve()), path.stat().st_mtime_ns)
+    except OSError:
+        stamp = None
+    if stamp is None or stamp not in _runbook_cache:
+        r, doc = PolicyFile.toml(path, "runbooks.toml")
+        default = r.text(doc, "default", "", default=None) if "default" in doc else None
+        tables = {}
+        for name in ("alerts", "services"):
+            entries = doc.get(name, {})
+            if not isinstance(entries, dict):
+                got = ("[[" + name + "]] (an array of tables)" if isinstance(entries, list) and entries
+                       and all(isinstance(e, dict) for e in entries) else describe(entries))
+                raise r.fail(f"[{name}]", f'expected a table of name = "runbook key", got {got}')
+            tables[name] = {key: r.text(entries, key, f"[{name}]") for key in entries}
+        r.known(doc, ("default", "alerts", "services"), "")
+        runbooks = Runbooks(default=default, by_alert=tables["alerts"], by_service=tables["services"])
+        if stamp is None:
+            return runbooks
+        _runbook_cache[stamp] = runbooks
     return _runbook_cache[stamp]
+
+
+def _checked_topology(topology):
+    """``topology`` as checked plain data (:func:`desklib.policy.check_topology`), or None."""
+    if topology is None:
+        return None
+    from .policy import check_topology
+    return check_topology(topology, "topology")
 
 
 @dataclass(frozen=True, slots=True)
@@ -889,6 +926,7 @@ def correlate(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | N
     defaults to ``fixtures/runbooks.toml``.
     """
     window = parse_window(window_s)
+    topology = _checked_topology(topology)
     if runbooks is None:
         runbooks = load_runbooks()
     with _gc_paused():

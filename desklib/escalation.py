@@ -29,6 +29,7 @@ gives.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fractions import Fraction
@@ -146,8 +147,8 @@ def escalate_all(states: Iterable[TicketState], policy: Policy, now: datetime) -
     silently winning.
     """
     states = list(states)
-    ids = [s.id for s in states]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    seen = Counter(s.id for s in states)                # one pass: linear in the tickets
+    dupes = sorted(i for i, n in seen.items() if n > 1)
     if dupes:
         raise ValueError(f"tickets {dupes} appear more than once")
     return sorted((escalate(s, policy, now) for s in states), key=lambda s: s.id)

@@ -38,14 +38,13 @@ The tuning tools return DataFrames; pandas is imported inside them.
 from __future__ import annotations
 
 import math
-import tomllib
 from itertools import groupby
 from operator import itemgetter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from desklib.triage import Triage, _default_rules_path, _pairs
+from desklib.triage import Triage, _pairs
 
 __all__ = [
     "Decision", "GatePolicy", "load_gate_policy", "default_threshold", "routes_auto", "gate",
@@ -81,19 +80,19 @@ def _check_threshold(threshold) -> float:
 
 
 def load_gate_policy(path: str | Path | None = None) -> GatePolicy:
-    """Read ``[gate]`` (threshold, cost_wrong, cost_human) from the triage policy file."""
-    path = Path(path) if path is not None else _default_rules_path()
-    with open(path, "rb") as f:
-        table = tomllib.load(f).get("gate")
-    if not isinstance(table, dict) or "threshold" not in table:
-        raise ValueError(f"{path.name}: no [gate] table with a threshold")
-    try:
-        threshold = _check_threshold(table["threshold"])
-    except ValueError as exc:
-        raise ValueError(f"{path.name}: [gate] {exc}") from None
-    cost_wrong, cost_human = table.get("cost_wrong", 1.0), table.get("cost_human", 0.0)
-    chow_threshold(cost_wrong, cost_human)          # validates both costs
-    return GatePolicy(threshold, float(cost_wrong), float(cost_human))
+    """Read ``[gate]`` (threshold, cost_wrong, cost_human) from the triage policy file.
+
+    A missing or malformed value raises :class:`desklib.policy.PolicyError` naming the file
+    and the key, e.g. ``triage_rules.toml: [gate] threshold: expected a number in [0, 1], got 1.5``.
+    """
+    from .policy import PolicyFile
+    r, doc = PolicyFile.toml(path, "triage_rules.toml")
+    table = r.table(doc, "gate", "")
+    threshold = r.number(table, "threshold", "[gate]", 0.0, 1.0)
+    cost_wrong = r.number(table, "cost_wrong", "[gate]", 0.0, 1e9, default=1.0, low_open=True)
+    cost_human = r.number(table, "cost_human", "[gate]", 0.0, 1e9, default=0.0)
+    r.known(table, ("threshold", "cost_wrong", "cost_human"), "[gate]")
+    return GatePolicy(threshold, cost_wrong, cost_human)
 
 
 def default_threshold(path: str | Path | None = None) -> float:

@@ -21,7 +21,6 @@ hours) to L2 (24x7), its "4h" starts counting wall-clock hours.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -111,115 +110,106 @@ class Policy:
 
 # -- loading ----------------------------------------------------------------
 
-def _default_path() -> Path:
+def _calendar(r, table: dict, where: str) -> Calendar:
+    """The calendar of one ``[tiers.X]`` table."""
+    kind = r.text(table, "calendar", where, choices=("24x7", "business_hours"))
+    if kind == "24x7":
+        r.known(table, ("description", "calendar"), where + " (a 24x7 tier)")
+        return Calendar("24x7")
+    r.known(table, ("description", "calendar", "days", "start", "end", "timezone", "holidays"), where)
+    days = r.list_of_text(table, "days", where, choices=WEEKDAYS)
+    if len(set(days)) != len(days):
+        raise r.fail(where, f"days: a day is listed twice in {days}")
+    days = tuple(d for d in WEEKDAYS if d in days)          # week order, whatever the file's order
+    start, end = r.clock_time(table, "start", where), r.clock_time(table, "end", where)
+    open_hours = (end.hour * 60 + end.minute - start.hour * 60 - start.minute) / 60
+    if not 1 <= open_hours <= 23:
+        raise r.fail(where, f"business hours {start:%H:%M}-{end:%H:%M} must be at least "
+                            "1h long and leave at least 1h closed (use \"24x7\" otherwise)")
+    tz = r.text(table, "timezone", where, default="UTC")
     try:
-        from .data import fixture
-        return fixture("sla_policy.toml")
-    except ImportError:  # desklib.data not there: use the fixtures folder beside the package
-        return Path(__file__).resolve().parents[1] / "fixtures" / "sla_policy.toml"
-
-
-class _Reader:
-    """Small helpers that turn a bad value into an error naming the file and key."""
-
-    def __init__(self, source: str):
-        self.source = source
-
-    def fail(self, key: str, problem: str) -> ValueError:
-        return ValueError(f"{self.source}: {key}: {problem}")
-
-    def duration(self, table: dict, key: str, where: str) -> timedelta:
-        import pandas as pd  # only needed to parse "15min"-style text
-        raw = table.get(key)
-        if not isinstance(raw, str):
-            raise self.fail(f"{where}.{key}", f"expected a duration like \"4h\", got {raw!r}")
+        from zoneinfo import ZoneInfo
+        ZoneInfo(tz)
+    except Exception:
+        raise r.fail(where, f"timezone: unknown time zone {tz!r}") from None
+    holidays = []
+    for i, d in enumerate(r.list_of_text(table, "holidays", where, default=[], nonempty=False)):
         try:
-            value = pd.Timedelta(raw).to_pytimedelta()
-        except ValueError as exc:
-            raise self.fail(f"{where}.{key}", f"cannot read duration {raw!r} ({exc})") from None
-        if value <= timedelta(0):
-            raise self.fail(f"{where}.{key}", f"a target must be positive, got {raw!r}")
-        return value
-
-    def clock_time(self, table: dict, key: str, where: str) -> time:
-        raw = table.get(key)
-        try:
-            return time.fromisoformat(raw)
-        except (TypeError, ValueError):
-            raise self.fail(f"{where}.{key}", f"expected a time like \"08:00\", got {raw!r}") from None
-
-    def calendar(self, table: dict, where: str) -> Calendar:
-        kind = table.get("calendar")
-        if kind == "24x7":
-            return Calendar("24x7")
-        if kind != "business_hours":
-            raise self.fail(f"{where}.calendar", f"expected \"24x7\" or \"business_hours\", got {kind!r}")
-        days = tuple(table.get("days", ()))
-        bad = [d for d in days if d not in WEEKDAYS]
-        if not days or bad:
-            raise self.fail(f"{where}.days", f"expected day names from {WEEKDAYS}, got {list(days)!r}")
-        start, end = self.clock_time(table, "start", where), self.clock_time(table, "end", where)
-        open_hours = (end.hour * 60 + end.minute - start.hour * 60 - start.minute) / 60
-        if not 1 <= open_hours <= 23:
-            raise self.fail(f"{where}", f"business hours {start:%H:%M}-{end:%H:%M} must be at least "
-                                        "1h long and leave at least 1h closed (use \"24x7\" otherwise)")
-        tz = table.get("timezone", "UTC")
-        try:
-            from zoneinfo import ZoneInfo
-            ZoneInfo(tz)
-        except Exception:
-            raise self.fail(f"{where}.timezone", f"unknown time zone {tz!r}") from None
-        try:
-            holidays = tuple(sorted(date.fromisoformat(d) for d in table.get("holidays", ())))
-        except (TypeError, ValueError):
-            raise self.fail(f"{where}.holidays", "expected dates like \"2026-04-03\"") from None
-        return Calendar("business_hours", days, start, end, tz, holidays)
+            holidays.append(date.fromisoformat(d))
+        except ValueError:
+            raise r.fail(where, f'holidays[{i}]: expected a date like "2026-04-03", got {d!r}') from None
+    return Calendar("business_hours", days, start, end, tz, tuple(sorted(set(holidays))))
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
     """Read the SLA policy (default: the lesson's ``fixtures/sla_policy.toml``).
 
-    Every mistake raises ``ValueError`` naming the file and the key, e.g.
-    ``sla_policy.toml: severity.SEV1.first_response: a target must be positive, got '0min'``.
+    Every mistake raises :class:`desklib.policy.PolicyError` (a ``ValueError``) naming the
+    file and the key, e.g.
+    ``sla_policy.toml: [severity.SEV1]: first_response: a target must be positive, got '0min'``.
     """
-    path = Path(path) if path is not None else _default_path()
-    r = _Reader(path.name)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise r.fail("toml", str(exc)) from None
+    from .policy import PolicyFile
+    from .triage import SEVERITIES
+    r, raw = PolicyFile.toml(path, "sla_policy.toml")
+    r.known(raw, ("severity", "tiers", "escalation", "warnings", "simulation"), "")
 
-    tiers = {name: Tier(name, r.calendar(t, f"tiers.{name}"), t.get("description", ""))
-             for name, t in raw.get("tiers", {}).items()}
+    tiers = {}
+    for name, t in r.table(raw, "tiers", "").items():
+        where = f"[tiers.{name}]"
+        if not isinstance(t, dict):
+            raise r.expected("[tiers]", name, "a table", t)
+        description = r.text(t, "description", where, default="", empty=True)
+        tiers[name] = Tier(name, _calendar(r, t, where), description)
     if not tiers:
-        raise r.fail("tiers", "no tiers defined")
+        raise r.fail("[tiers]", "no tiers defined")
 
     severities = {}
-    for sev, s in raw.get("severity", {}).items():
-        if s.get("tier") not in tiers:
-            raise r.fail(f"severity.{sev}.tier", f"unknown tier {s.get('tier')!r}; tiers are {sorted(tiers)}")
-        severities[sev] = SeverityRule(sev, s["tier"],
-                                       r.duration(s, "first_response", f"severity.{sev}"),
-                                       r.duration(s, "resolution", f"severity.{sev}"),
-                                       s.get("description", ""))
-    if not severities:
-        raise r.fail("severity", "no severities defined")
+    table = r.table(raw, "severity", "")
+    for sev, s in table.items():
+        where = f"[severity.{sev}]"
+        if sev not in SEVERITIES:
+            raise r.fail("[severity]", f"unknown severity {sev!r} (expected {', '.join(SEVERITIES)})")
+        if not isinstance(s, dict):
+            raise r.expected("[severity]", sev, "a table", s)
+        r.known(s, ("description", "tier", "first_response", "resolution"), where)
+        tier = r.text(s, "tier", where)
+        if tier not in tiers:
+            raise r.fail(where, f"tier: unknown tier {tier!r}; tiers are {sorted(tiers)}")
+        severities[sev] = SeverityRule(sev, tier, r.duration(s, "first_response", where),
+                                       r.duration(s, "resolution", where),
+                                       r.text(s, "description", where, default="", empty=True))
+    missing = [sev for sev in SEVERITIES if sev not in severities]
+    if missing:
+        raise r.fail("[severity]", f"no [severity.{missing[0]}] (every severity triage gives needs "
+                                   "a tier and targets)")
+    severities = {sev: severities[sev] for sev in SEVERITIES}
 
-    path_ = tuple(raw.get("escalation", {}).get("path", ()))
+    escalation = r.table(raw, "escalation", "")
+    r.known(escalation, ("path",), "[escalation]")
+    path_ = tuple(r.list_of_text(escalation, "path", "[escalation]"))
     unknown = [t for t in path_ if t not in tiers]
     if unknown or len(set(path_)) != len(path_):
-        raise r.fail("escalation.path", f"must list distinct tiers from {sorted(tiers)}, got {list(path_)}")
+        raise r.fail("[escalation]", f"path: must list distinct tiers from {sorted(tiers)}, got {list(path_)}")
     missing = sorted({rule.tier for rule in severities.values()} - set(path_))
     if missing:
-        raise r.fail("escalation.path", f"tiers {missing} receive tickets but are not on the path")
+        raise r.fail("[escalation]", f"path: tiers {missing} receive tickets but are not on the path")
 
-    levels = tuple(float(x) for x in raw.get("warnings", {}).get("levels", ()))
-    if any(not 0 < x < 1 for x in levels) or list(levels) != sorted(set(levels)):
-        raise r.fail("warnings.levels", f"expected increasing fractions between 0 and 1, got {list(levels)}")
+    warnings = r.table(raw, "warnings", "", required=False)
+    r.known(warnings, ("levels",), "[warnings]")
+    levels = tuple(r.list_of_numbers(warnings, "levels", "[warnings]", 0.0, 1.0, default=[]))
+    if list(levels) != sorted(set(levels)):
+        raise r.fail("[warnings]", f"levels: expected increasing fractions between 0 and 1, got {list(levels)}")
+    if len({round(x * 100) for x in levels}) != len(levels):
+        raise r.fail("[warnings]", f"levels: two levels give the same warning_<percent> name: {list(levels)}")
 
-    sim = raw.get("simulation", {})
-    medians = {k: float(v) for k, v in sim.get("handling_median_minutes", {}).items()}
-    return Policy(severities, tiers, path_, levels, medians, float(sim.get("sigma", 0.5)), path.name)
+    sim = r.table(raw, "simulation", "", required=False)
+    r.known(sim, ("sigma", "handling_median_minutes"), "[simulation]")
+    sigma = r.number(sim, "sigma", "[simulation]", 0.0, 5.0, default=0.5)
+    medians_table = r.table(sim, "handling_median_minutes", "[simulation]", required=False)
+    r.known(medians_table, SEVERITIES, "[simulation.handling_median_minutes]")
+    medians = {k: r.number(medians_table, k, "[simulation.handling_median_minutes]", 0.0, 10_000.0,
+                           low_open=True) for k in medians_table}
+    return Policy(severities, tiers, path_, levels, medians, sigma, r.name)
 
 
 # -- the two questions -------------------------------------------------------

@@ -16,8 +16,12 @@ and ``resolution`` (the ticket is solved). A clock
   (``met=False``).
 
 Due times are exact timestamps computed once (:func:`due_at`), not found by
-polling the clock minute by minute. Business hours use pandas'
-``CustomBusinessHour`` offset, the calendar arithmetic pandas already maintains.
+polling the clock minute by minute. Business hours are counted in the tier's own
+time zone, one local day at a time, as real elapsed time: on the day the clocks
+change a 4-hour target is still 4 working hours (``zoneinfo`` knows the changes).
+pandas' ``CustomBusinessHour`` (the notebook's exercise) counts wall-clock hours
+instead, so across a change it is an hour off, and it refuses a time in the
+skipped hour.
 
 Nothing here reads the wall clock: every function takes ``now``. A record that
 carries a later timestamp than ``now`` (a reply at 16:20 when ``now`` is 16:00) is
@@ -33,13 +37,13 @@ Two views of the same clock:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 from functools import cached_property, lru_cache
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .records import Ticket
-from .routing import METRICS, Calendar, Policy, Targets, route, severity_map, targets
+from .routing import METRICS, WEEKDAYS, Calendar, Policy, Targets, route, severity_map, targets
 
 __all__ = ["SlaStatus", "Event", "MetricClock", "EVENT_KINDS", "STATES", "as_utc",
            "clock_start", "due_at", "clock_time", "sla_state", "sla_events", "sla_frame",
@@ -52,6 +56,8 @@ EVENT_KINDS = ("sla_applied", "warning_50", "warning_75", "breached", "escalated
 STATES = ("ok", "warning_50", "warning_75", "breached", "fulfilled")
 
 _US = timedelta(microseconds=1)
+#: The last instant a datetime can hold: the due time of a target that runs out after it.
+END = datetime.max.replace(tzinfo=timezone.utc)
 
 
 # ---------------------------------------------------------------------------
@@ -60,6 +66,8 @@ _US = timedelta(microseconds=1)
 
 def as_utc(ts: datetime, name: str = "timestamp") -> datetime:
     """``ts`` as a UTC datetime; naive timestamps are refused (no guessing a zone)."""
+    if ts.tzinfo is timezone.utc and type(ts) is datetime:     # the common case, as is
+        return ts
     if ts.tzinfo is None or ts.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware (UTC), got {ts!r}")
     if hasattr(ts, "to_pydatetime"):  # a pandas Timestamp
@@ -67,37 +75,61 @@ def as_utc(ts: datetime, name: str = "timestamp") -> datetime:
     return ts.astimezone(timezone.utc)
 
 
-@lru_cache(maxsize=None)
-def _business_hour(calendar: Calendar):
-    """The pandas offset that steps through ``calendar``'s open hours."""
-    import pandas as pd
-    return pd.offsets.CustomBusinessHour(start=f"{calendar.start:%H:%M}", end=f"{calendar.end:%H:%M}",
-                                         weekmask=" ".join(calendar.days), holidays=list(calendar.holidays))
+@lru_cache(maxsize=64)
+def _week(calendar: Calendar):
+    """What a business calendar's days need, worked out once: ``(zone, open weekdays, holidays)``."""
+    from zoneinfo import ZoneInfo
+    return (ZoneInfo(calendar.timezone), frozenset(WEEKDAYS.index(d) for d in calendar.days),
+            frozenset(calendar.holidays))
 
 
-def _local(ts: datetime, calendar: Calendar):
-    import pandas as pd
-    return pd.Timestamp(ts).tz_convert(calendar.timezone)
+_MAX_DAYS = 3660 * 8       # no target is longer than ten years of one open day a week
 
 
-def _back_to_utc(ts) -> datetime:
-    return ts.tz_convert("UTC").to_pydatetime()
+def _open_intervals(calendar: Calendar, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """The calendar's open intervals ``(opens, closes)`` in UTC, day by day, from the local
+    day of ``start`` on (earlier days close before ``start``).
+
+    Each open day's opening and closing are that *local* day's wall-clock times in the
+    tier's zone, turned into real instants: on the day the clocks change, "00:00-12:00"
+    is 11 or 13 hours long. A wall-clock time inside the skipped hour (02:30 on a
+    spring change) is read as PEP 495 reads it, with the offset before the jump: it
+    happens when the clocks show 03:30. An hour that occurs twice is its first occurrence. Adding up real time is what makes a 4-hour target 4
+    working hours on every day of the year.
+    """
+    tz, open_days, holidays = _week(calendar)
+    try:
+        day = start.astimezone(tz).date()
+    except OverflowError:             # year 1 west of UTC: its local day would be in year 0
+        day = start.date()
+    for _ in range(_MAX_DAYS):
+        if day.weekday() in open_days and day not in holidays:
+            try:
+                opens = datetime.combine(day, calendar.start, tzinfo=tz).astimezone(timezone.utc)
+            except OverflowError:     # after 9999-12-31 23:59 UTC: no more openings to count
+                return
+            try:
+                closes = datetime.combine(day, calendar.end, tzinfo=tz).astimezone(timezone.utc)
+            except OverflowError:     # the last day a datetime can hold: open until its end
+                closes = END
+            if closes > opens:
+                yield opens, closes
+        if day == date.max:
+            return
+        day += timedelta(days=1)
+    raise ValueError(f"no opening within {_MAX_DAYS} days on {calendar.describe()}")
 
 
 def clock_start(start: datetime, calendar: Calendar) -> datetime:
     """The first instant at or after ``start`` when the calendar's clock runs."""
-    start = as_utc(start, "start")
-    if calendar.is_24x7:
-        return start
-    return _back_to_utc(_business_hour(calendar).rollforward(_local(start, calendar)))
+    return due_at(start, timedelta(0), calendar)
 
 
 def due_at(start: datetime, duration: timedelta, calendar: Calendar) -> datetime:
     """The exact instant at which ``duration`` of calendar time has passed since ``start``.
 
-    24x7: ``start + duration``. Business hours: pandas' ``CustomBusinessHour``
-    does the arithmetic. It steps whole hours, so the sub-hour rest is added by
-    hand and, if that runs past closing time, carried over to the next opening.
+    24x7: ``start + duration``. Business hours: walk the open intervals from ``start``
+    (:func:`_open_intervals`), using up each one's real time until the duration is spent.
 
     >>> from datetime import datetime, timedelta, timezone
     >>> from desklib.routing import load_policy
@@ -106,52 +138,47 @@ def due_at(start: datetime, duration: timedelta, calendar: Calendar) -> datetime
     >>> due_at(friday, timedelta(hours=4), l1)           # 30 min Friday + 3.5 h Monday
     datetime.datetime(2026, 3, 9, 11, 30, tzinfo=datetime.timezone.utc)
 
+    A due time after the last instant a datetime can hold (9999-12-31 23:59:59.999999
+    UTC) is that instant, :data:`END`: no ``now`` can be past it.
+
     When a target runs out exactly at closing time the due time is that closing
     time (Monday 18:00), not the next morning's opening, although no business
     time separates the two: a due time is the *earliest* instant the time is up.
+    (Likewise a clock started exactly at closing time starts there; after it, at
+    the next opening.)
     """
     start = as_utc(start, "start")
     if duration < timedelta(0):
         raise ValueError(f"duration must not be negative, got {duration}")
     if calendar.is_24x7:
-        return start + duration
-    hour = _business_hour(calendar)
-    t = hour.rollforward(_local(start, calendar))        # the clock starts at the next opening
-    whole_hours, rest = divmod(duration, timedelta(hours=1))
-    if whole_hours:
-        t = t + hour * whole_hours
-    if rest:
-        t = t + rest
-        if not hour.is_on_offset(t):                     # ran past closing: carry the overshoot
-            t = hour.rollforward(t) + (t - hour.rollback(t))
-    elif whole_hours and not hour.is_on_offset(t - _US):  # pandas lands on the next opening;
-        t = hour.rollback(t - _US)                       # the earliest such instant is the closing
-    return _back_to_utc(t)
+        return start + duration if END - start >= duration else END
+    left = duration
+    for opens, closes in _open_intervals(calendar, start):
+        begin = max(opens, start)
+        if begin > closes:                               # this day is over already
+            continue
+        if left <= closes - begin:
+            return begin + left
+        left -= closes - begin
+    return END                                           # not within the years datetime can hold
 
 
 def clock_time(start: datetime, end: datetime, calendar: Calendar) -> timedelta:
     """How much calendar time passes between ``start`` and ``end`` (zero if ``end <= start``).
 
-    For business hours this adds up, for each open day (pandas'
-    ``CustomBusinessDay`` knows which days those are), the overlap of that day's
-    opening hours with ``[start, end]``. It is the inverse of :func:`due_at`:
-    ``clock_time(s, due_at(s, d, cal), cal) == d``.
+    For business hours this adds up, for each open day, the overlap of that day's
+    opening hours (real instants, see :func:`_open_intervals`) with ``[start, end]``.
+    It is the inverse of :func:`due_at`: ``clock_time(s, due_at(s, d, cal), cal) == d``.
     """
-    import pandas as pd
-    from zoneinfo import ZoneInfo
     start, end = as_utc(start, "start"), as_utc(end, "end")
     if end <= start:
         return timedelta(0)
     if calendar.is_24x7:
         return end - start
-    tz = ZoneInfo(calendar.timezone)
-    days = pd.date_range(start.astimezone(tz).date(), end.astimezone(tz).date(),
-                         freq=pd.offsets.CustomBusinessDay(weekmask=" ".join(calendar.days),
-                                                           holidays=list(calendar.holidays)))
     total = timedelta(0)
-    for day in days:
-        opens = datetime.combine(day.date(), calendar.start, tzinfo=tz).astimezone(timezone.utc)
-        closes = datetime.combine(day.date(), calendar.end, tzinfo=tz).astimezone(timezone.utc)
+    for opens, closes in _open_intervals(calendar, start):
+        if opens >= end:
+            break
         overlap = min(end, closes) - max(start, opens)
         if overlap > timedelta(0):
             total += overlap
@@ -159,8 +186,38 @@ def clock_time(start: datetime, end: datetime, calendar: Calendar) -> timedelta:
 
 
 def _scale(duration: timedelta, share: Fraction) -> timedelta:
-    """``duration * share``, exact to the microsecond."""
-    return timedelta(microseconds=round(share * (duration // _US)))
+    """``duration * share``, exact to the microsecond (a tie rounds to even, as ``round``)."""
+    if share == 1:
+        return duration
+    q, r = divmod(share.numerator * (duration // _US), share.denominator)
+    if 2 * r > share.denominator or (2 * r == share.denominator and q % 2):
+        q += 1
+    return timedelta(microseconds=q)
+
+
+@lru_cache(maxsize=1024)
+def _share_of(target: timedelta, level: float) -> timedelta:
+    """``level`` of ``target``, exact to the microsecond (remembered: targets and levels are few)."""
+    return _scale(target, _level(level))
+
+
+@lru_cache(maxsize=64)
+def _level(level: float) -> Fraction:
+    """A warning level as the exact fraction it is written as (0.75 -> 3/4)."""
+    return Fraction(str(level))
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _day_time(ts: datetime) -> str:
+    """``"Mon 08:00"``: what ``f"{ts:%a %H:%M}"`` gives in the C locale, without strftime."""
+    return f"{_DAY_NAMES[ts.weekday()]} {ts.hour:02d}:{ts.minute:02d}"
+
+
+@lru_cache(maxsize=64)
+def _describe(calendar: Calendar) -> str:
+    return calendar.describe()
 
 
 def _fmt(td: timedelta) -> str:
@@ -241,11 +298,11 @@ class MetricClock:
     used: Fraction = Fraction(0)
     step: int = 0
 
-    @property
+    @cached_property
     def target(self) -> timedelta:
         return self.targets.for_metric(self.metric)
 
-    @property
+    @cached_property
     def calendar(self) -> Calendar:
         return self.targets.calendar
 
@@ -288,10 +345,19 @@ class MetricClock:
 
         If the clock is paused before then, it resumes at ``now`` with what is left.
         """
-        need = Fraction(str(level)) - self.used
-        if need <= 0:
-            return None
-        need_time = _scale(self.target, need)
+        reached = self.__dict__.setdefault("_reached", {})          # each level worked out once
+        if level not in reached:
+            reached[level] = self._reach(level)
+        return reached[level]
+
+    def _reach(self, level: float) -> datetime | None:
+        if self.used:
+            need = _level(level) - self.used
+            if need.numerator <= 0:
+                return None
+            need_time = _scale(self.target, need)
+        else:                                            # a fresh target: the same few values
+            need_time = _share_of(self.target, level)
         at = due_at(self.start, need_time, self.calendar)
         if self.pause is None or at <= self.pause:
             return at
@@ -332,16 +398,18 @@ class MetricClock:
             return []
         budget = _scale(self.target, 1 - self.used)
         left = "" if self.used == 0 else f" ({_fmt(budget)} left)"
+        target = _fmt(self.target)
+        due = self.due if self.pause is None else due_at(self.start, budget, self.calendar)
         out = [event("sla_applied", self.start,
-                     f"{self.metric} target {_fmt(self.target)}{left} on {self.targets.tier} "
-                     f"({self.calendar.describe()}); clock starts {self.started:%a %H:%M}, "
-                     f"due {due_at(self.start, budget, self.calendar):%a %H:%M}")]
+                     f"{self.metric} target {target}{left} on {self.targets.tier} "
+                     f"({_describe(self.calendar)}); clock starts {_day_time(self.started)}, "
+                     f"due {_day_time(due)}")]
         for level in self.levels:
             at = self.reach(level)
             if self.fires(at):
-                out.append(event(f"warning_{round(level * 100)}", at, f"{level:.0%} of {_fmt(self.target)} used"))
+                out.append(event(f"warning_{round(level * 100)}", at, f"{level:.0%} of {target} used"))
         if self.fires(self.due):
-            out.append(event("breached", self.due, f"no {self.metric.replace('_', ' ')} within {_fmt(self.target)}"))
+            out.append(event("breached", self.due, f"no {self.metric.replace('_', ' ')} within {target}"))
         if self.stop is not None:
             late = self.stop - self.due
             out.append(event("fulfilled", self.stop,

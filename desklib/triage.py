@@ -12,6 +12,10 @@ How a ticket is scored
    other character a separator. A keyword or phrase in the rules is cut the same
    way, so matching is case-insensitive and *whole-word*: ``down`` fires on
    "site is DOWN!" but never on "download" or "downgrade".
+   A keyword with other punctuation (``c++``, ``a.*b``, ``[x]``, ``.net``) is
+   *literal*: it matches exactly that text, case aside, never a regex and never
+   its letters alone (``c++`` does not fire on "plan c"). Literal keywords are
+   found first, and each one found counts as one word.
 2. **Keywords.** Reading left to right, at each word the longest keyword that
    starts there wins ("500 errors" beats "errors"), and its words are used up.
 3. **Scores.** Every *distinct* keyword found adds its rule's ``weight`` to its
@@ -50,6 +54,9 @@ ticket's text a few times; Python takes a few steps per keyword *found*, never p
 * :func:`load_rules` compiles *all* keywords into one regular expression shaped
   like a trie, so one scan finds every keyword between spaces, in reading order,
   longest first. A regex per rule would scan the text a dozen times.
+* Literal keywords (none in the shipped policy, which keeps the path above) are
+  found first by a second regex over the lower-cased text; each find becomes a token
+  ``b"\\xff3"`` (a byte UTF-8 never holds) in the normalised text, which the trie knows.
 * Each find is one dictionary lookup of its precomputed explanation, severity and
   weight. Severity and confidence depend only on the four scores, and tickets
   share few distinct scores, so each distinct one is worked out once and
@@ -159,6 +166,8 @@ class RuleSet:
     pattern: re.Pattern | None = field(default=None, repr=False, compare=False)
     evidence: Mapping[bytes, tuple[str, int, float]] = field(default_factory=dict, repr=False,
                                                              compare=False)
+    literal: re.Pattern | None = field(default=None, repr=False, compare=False)
+    literal_tokens: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _trie_pattern(keys: Iterable[bytes]) -> re.Pattern:
@@ -192,68 +201,103 @@ def _trie_pattern(keys: Iterable[bytes]) -> re.Pattern:
 
 
 def _default_rules_path() -> Path:
-    try:
-        from desklib.data import fixture
-        return fixture("triage_rules.toml")
-    except ImportError:   # pragma: no cover - only while desklib.data is missing
-        return Path(__file__).resolve().parents[1] / "fixtures" / "triage_rules.toml"
+    from .policy import policy_path
+    return policy_path(None, "triage_rules.toml")
 
 
-def _number(value, where: str, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{where}: expected a number, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{where}: {value} is outside [{low}, {high}]")
-    return float(value)
+#: A *plain* keyword: words of letters and digits (an apostrophe inside a word, as in
+#: "can't"), separated by spaces or hyphens. Plain keywords match whole words, with case
+#: and punctuation ignored ("can't log in" fires on "Cant log-in").
+_PLAIN_KEYWORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*(?:(?: +|-)[^\W_]+(?:['\u2019][^\W_]+)*)*")
+#: Upper bounds that keep every score, and so every confidence, a finite number.
+MAX_WEIGHT = 1000.0
+MAX_HALF_SATURATION = 1000.0
+
+
+def _literal_pattern(literals: Iterable[str]) -> re.Pattern:
+    """One regex for the literal keywords (lower-case text, longest first).
+
+    A literal keyword is matched character for character ("c++" never matches "plan c",
+    "a.*b" only "a.*b"); a space in it matches any run of white space. Where it begins or
+    ends with a letter or digit it must not touch another one: "c++" does not fire inside
+    "abc++".
+    """
+    parts = []
+    for kw in sorted(literals, key=lambda k: (-len(k), k)):
+        body = r"\s+".join(re.escape(w) for w in kw.split())
+        head = r"(?<![^\W_])" if kw[0].isalnum() else ""
+        tail = r"(?![^\W_])" if kw[-1].isalnum() else ""
+        parts.append(head + body + tail)
+    return re.compile("|".join(parts))
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
     """Read and compile the keyword policy (default ``fixtures/triage_rules.toml``).
 
-    Raises ``ValueError`` naming the rule and field when the policy is malformed,
-    e.g. an unknown severity, a weight that is not > 0, or one keyword in two rules.
+    Raises :class:`desklib.policy.PolicyError` (an ``InputError``, so a ``ValueError``)
+    naming the file, the rule and the key when the policy is malformed, e.g. an unknown
+    severity, a weight that is not in (0, 1000], an empty keyword list, or one keyword in
+    two rules.
     """
-    path = Path(path) if path is not None else _default_rules_path()
-    with open(path, "rb") as f:
-        policy = tomllib.load(f)
-    name = path.name
-    scoring = policy.get("scoring", {})
-    fallback = scoring.get("fallback_severity", "SEV3")
-    if fallback not in SEVERITIES:
-        raise ValueError(f"{name}: [scoring] fallback_severity: {fallback!r} is not one of {SEVERITIES}")
-    base = _number(scoring.get("base", 0.2), f"{name}: [scoring] base", 0.0, 1.0)
-    half = _number(scoring.get("half_saturation", 1.0), f"{name}: [scoring] half_saturation",
-                   1e-9, math.inf)
+    from .policy import PolicyFile
+    r, policy = PolicyFile.toml(path, "triage_rules.toml")
+    scoring = r.table(policy, "scoring", "", required=False)
+    fallback = r.text(scoring, "fallback_severity", "[scoring]", default="SEV3", choices=SEVERITIES)
+    base = r.number(scoring, "base", "[scoring]", 0.0, 1.0, default=0.2)
+    half = r.number(scoring, "half_saturation", "[scoring]", 0.0, MAX_HALF_SATURATION,
+                    default=1.0, low_open=True)
+    r.known(scoring, ("fallback_severity", "base", "half_saturation"), "[scoring]")
 
     rules: list[Rule] = []
     evidence: dict[bytes, tuple[str, int, float]] = {}    # normalised keyword -> its meaning
     origin: dict[bytes, str] = {}                          # normalised keyword -> where it was written
-    for n, raw in enumerate(policy.get("rules", []), start=1):
-        rname = raw.get("name") or f"#{n}"
-        where = f"{name}: rule '{rname}'"
-        sev = raw.get("severity")
-        if sev not in SEVERITIES:
-            raise ValueError(f"{where}: severity {sev!r} is not one of {SEVERITIES}")
-        weight = _number(raw.get("weight", 1.0), f"{where}: weight", 0.0, math.inf)
-        if weight == 0:
-            raise ValueError(f"{where}: weight must be > 0 (to switch a rule off, comment it out)")
-        keywords = raw.get("keywords", [])
-        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-            raise ValueError(f"{where}: keywords must be a list of text")
-        for kw in keywords:
-            key = _normalise(kw).strip()
-            key = b" ".join(key.split())
-            if not key:
-                raise ValueError(f"{where}: keyword {kw!r} has no letters or digits")
+    literal: dict[str, bytes] = {}                         # literal keyword (lower case) -> its token
+    names: dict[str, int] = {}                             # rule name -> its number
+    for n, raw in enumerate(r.list_of_tables(policy, "rules"), start=1):
+        rname = raw.get("name") if isinstance(raw.get("name"), str) and raw["name"].strip() else f"#{n}"
+        where = f"[[rules]] #{n}" + (f" '{rname}'" if rname != f"#{n}" else "")
+        r.text(raw, "name", where, default=rname)
+        if rname in names:
+            raise r.fail(where, f"name: {rname!r} is already the name of rule #{names[rname]}")
+        names[rname] = n
+        if "description" in raw:
+            r.text(raw, "description", where, empty=True)
+        sev = r.text(raw, "severity", where, choices=SEVERITIES)
+        weight = r.number(raw, "weight", where, 0.0, MAX_WEIGHT, default=1.0, low_open=True)
+        keywords = r.list_of_text(raw, "keywords", where)
+        r.known(raw, ("name", "severity", "weight", "keywords", "description"), where)
+        for i, kw in enumerate(keywords):
+            text = " ".join(kw.lower().split())
+            if _PLAIN_KEYWORD.fullmatch(text):
+                key = b" ".join(_normalise(kw).split())
+                shown = "(case and punctuation between words are ignored)"
+            else:                                          # kept literally, punctuation and all
+                key = literal.setdefault(text, b"\xff%d" % len(literal))
+                shown = "(case is ignored)"
             if key in origin:
-                raise ValueError(f"{where}: keyword {kw!r} is the same as {origin[key]} "
-                                 "(case and punctuation are ignored)")
+                raise r.fail(where, f"keywords[{i}]: {kw!r} is the same as {origin[key]} {shown}")
             origin[key] = f"{kw!r} in rule '{rname}'"
             evidence[key] = (f"{rname}: '{kw}'", _RANK[sev], weight)
         rules.append(Rule(rname, sev, weight, tuple(keywords)))
-    if not rules:
-        raise ValueError(f"{name}: no [[rules]] found")
-    return RuleSet(tuple(rules), fallback, base, half, _trie_pattern(evidence), evidence)
+    r.known(policy, ("scoring", "rules", "gate"), "")
+    return RuleSet(tuple(rules), fallback, base, half, _trie_pattern(evidence), evidence,
+                   _literal_pattern(literal) if literal else None, literal)
+
+
+def _tokens(text: str, rules: RuleSet) -> bytes:
+    """Like :func:`_normalise`, but each literal keyword found in ``text`` (searched first,
+    left to right, longest first) becomes one token of its own, ``b"\\xff3"``: a byte
+    UTF-8 text never holds, so no ticket can spell it. The words around it are cut as usual.
+    """
+    low = text.lower()
+    out, pos = [], 0
+    tokens = rules.literal_tokens
+    for m in rules.literal.finditer(low):
+        out.append(_normalise(low[pos:m.start()]))
+        out.append(b" " + tokens[" ".join(m.group().split())] + b" ")
+        pos = m.end()
+    out.append(_normalise(low[pos:]))
+    return b"".join(out)
 
 
 # ----------------------------------------------------------------------------- triage
@@ -278,7 +322,10 @@ def triage(ticket, rules: RuleSet) -> Triage:
     ``ticket`` is a :class:`desklib.records.Ticket` (subject and body both count)
     or, for quick experiments, a plain string (its id is then ``""``).
     """
-    if isinstance(ticket, str):
+    if rules.literal is not None:                        # some keywords keep their punctuation
+        tid, raw = ("", ticket) if isinstance(ticket, str) else (ticket.id, f"{ticket.subject}\n{ticket.body}")
+        text = _tokens(raw, rules)
+    elif isinstance(ticket, str):
         tid, text = "", _normalise(ticket)
     else:
         tid, text = ticket.id, f" {ticket.subject}\n{ticket.body} "

@@ -85,14 +85,14 @@ def test_unknown_names_are_explained(policy):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (('first_response = "15min"', 'first_response = "0min"'), r"severity\.SEV1\.first_response: a target must be positive"),
-    (('first_response = "15min"', 'first_response = "soon"'), r"severity\.SEV1\.first_response: cannot read duration"),
-    (('tier = "L3"', 'tier = "L4"'), r"severity\.SEV1\.tier: unknown tier 'L4'"),
-    (('levels = [0.5, 0.75]', 'levels = [0.75, 0.5]'), r"warnings\.levels"),
-    (('path = ["L1", "L2", "L3", "IC"]', 'path = ["L2", "L3", "IC"]'), r"escalation\.path: tiers \['L1'\]"),
-    (('end = "18:00"', 'end = "08:30"'), r"tiers\.L1: business hours 08:00-08:30"),
-    (('days = ["Mon", "Tue", "Wed", "Thu", "Fri"]', 'days = ["Monday"]'), r"tiers\.L1\.days"),
-    (('timezone = "UTC"', 'timezone = "Mars/Olympus"'), r"tiers\.L1\.timezone: unknown time zone"),
+    (('first_response = "15min"', 'first_response = "0min"'), r"\[severity\.SEV1\]: first_response: a target must be positive"),
+    (('first_response = "15min"', 'first_response = "soon"'), r"\[severity\.SEV1\]: first_response: cannot read duration"),
+    (('tier = "L3"', 'tier = "L4"'), r"\[severity\.SEV1\]: tier: unknown tier 'L4'"),
+    (('levels = [0.5, 0.75]', 'levels = [0.75, 0.5]'), r"\[warnings\]: levels"),
+    (('path = ["L1", "L2", "L3", "IC"]', 'path = ["L2", "L3", "IC"]'), r"\[escalation\]: path: tiers \['L1'\]"),
+    (('end = "18:00"', 'end = "08:30"'), r"\[tiers\.L1\]: business hours 08:00-08:30"),
+    (('days = ["Mon", "Tue", "Wed", "Thu", "Fri"]', 'days = ["Monday"]'), r"\[tiers\.L1\]: days"),
+    (('timezone = "UTC"', 'timezone = "Mars/Olympus"'), r"\[tiers\.L1\]: timezone: unknown time zone"),
 ])
 def test_a_bad_policy_file_names_the_key(tmp_path, edit, message):
     text = (ROOT / "fixtures" / "sla_policy.toml").read_text()

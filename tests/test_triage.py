@@ -268,20 +268,20 @@ def _policy(tmp_path, rules: str, scoring: str = "") -> str:
 def test_a_keyword_written_twice_is_refused(tmp_path):
     path = _policy(tmp_path, '[[rules]]\nname="a"\nseverity="SEV1"\nkeywords=["can\'t log in"]\n'
                              '[[rules]]\nname="b"\nseverity="SEV3"\nkeywords=["Cant log-in"]\n')
-    with pytest.raises(ValueError, match="rule 'b'.*the same as .* in rule 'a'"):
+    with pytest.raises(ValueError, match=r"\[\[rules\]\] #2 'b'.*the same as .* in rule 'a'"):
         load_rules(path)
 
 
 def test_an_unknown_severity_is_refused(tmp_path):
     path = _policy(tmp_path, '[[rules]]\nname="a"\nseverity="P1"\nkeywords=["down"]\n')
-    with pytest.raises(ValueError, match="rule 'a'.*'P1'"):
+    with pytest.raises(ValueError, match=r"\[\[rules\]\] #1 'a': severity: .*'P1'"):
         load_rules(path)
 
 
 @pytest.mark.parametrize("weight", ["0", "-1", "nan", '"heavy"'])
 def test_a_weight_must_be_a_positive_number(tmp_path, weight):
     path = _policy(tmp_path, f'[[rules]]\nname="a"\nseverity="SEV1"\nweight={weight}\nkeywords=["x"]\n')
-    with pytest.raises(ValueError, match="rule 'a'.*weight"):
+    with pytest.raises(ValueError, match=r"\[\[rules\]\] #1 'a': weight: expected a number in \(0, 1000\]"):
         load_rules(path)
 
 
@@ -424,3 +424,115 @@ def test_results_made_fast_are_ordinary_records():
     enabled = gc.isenabled()
     triage_all(["site down", "asdf"], load_rules())
     assert gc.isenabled() == enabled                            # the collector is back as it was
+
+
+# ----------------------------------------------------------------------------- literal keywords
+
+def reference_matched(text: str, rules) -> tuple[str, ...]:
+    """The matching rule written plainly, one character and one word at a time (no regex).
+
+    Literal keywords (those with punctuation beyond an apostrophe inside a word or a hyphen
+    between words) are found first, left to right, longest first, each one a token of its
+    own; the text around them is cut by :func:`words`. Then, at each token, the longest
+    keyword starting there wins and uses its tokens up; each distinct keyword counts once.
+    """
+    plain, literal = {}, {}
+    for rule in rules.rules:
+        for kw in rule.keywords:
+            low = " ".join(kw.lower().split())
+            if PLAIN.fullmatch(low):
+                plain[tuple(words(kw))] = f"{rule.name}: '{kw}'"
+            else:
+                literal[low] = f"{rule.name}: '{kw}'"
+    low, tokens, segment, i = text.lower(), [], [], 0
+    while i < len(low):
+        for kw in sorted(literal, key=len, reverse=True):
+            before_ok = not kw[0].isalnum() or i == 0 or not low[i - 1].isalnum()
+            end = i + len(kw)
+            after_ok = not kw[-1].isalnum() or end >= len(low) or not low[end].isalnum()
+            if " " not in kw and low.startswith(kw, i) and before_ok and after_ok:
+                tokens += words("".join(segment)) + [("literal", kw)]
+                segment, i = [], end
+                break
+        else:
+            segment.append(low[i])
+            i += 1
+    tokens += words("".join(segment))
+    found, j = [], 0
+    while j < len(tokens):
+        if isinstance(tokens[j], tuple):
+            found.append(literal[tokens[j][1]])
+            j += 1
+            continue
+        for size in range(len(tokens) - j, 0, -1):
+            key = tuple(tokens[j:j + size])
+            if key in plain:
+                found.append(plain[key])
+                j += size
+                break
+        else:
+            j += 1
+    return tuple(dict.fromkeys(found))
+
+
+import re  # noqa: E402  (only the reference above needs it)
+PLAIN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*(?:(?: +|-)[^\W_]+(?:['\u2019][^\W_]+)*)*")
+
+LITERALS = ["c++", "a.*b", "[x]", ".net", "c#", "node.js", "++", "(?)", "\\d+", "f*ck"]
+PLAINS = ["down", "plan c", "c", "log in", "can't log in", "net", "node", "js", "x", "a", "b"]
+
+
+@pytest.fixture(scope="module")
+def punctuated(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rules") / "rules.toml"
+    quoted = lambda ks: ", ".join('"' + k.replace("\\", "\\\\") + '"' for k in ks)   # noqa: E731
+    path.write_text(f'[[rules]]\nname = "lit"\nseverity = "SEV2"\nkeywords = [{quoted(LITERALS)}]\n'
+                    f'[[rules]]\nname = "plain"\nseverity = "SEV4"\nweight = 0.5\nkeywords = [{quoted(PLAINS)}]\n',
+                    encoding="utf-8")
+    return load_rules(path)
+
+
+def test_a_keyword_with_punctuation_means_exactly_that_text(punctuated):
+    assert triage("we use C++ daily", punctuated).matched == ("lit: 'c++'",)
+    assert triage("go with plan c", punctuated).matched == ("plain: 'plan c'",)       # not c++
+    assert triage("a.*b", punctuated).matched == ("lit: 'a.*b'",)
+    assert triage("a b", punctuated).matched == ("plain: 'a'", "plain: 'b'")        # not rewritten
+    assert triage("axxb", punctuated).matched == ()                                  # not a regex
+    assert triage("press [X] then", punctuated).matched == ("lit: '[x]'",)
+    assert triage("press x then", punctuated).matched == ("plain: 'x'",)
+    assert triage("abc++", punctuated).matched == ("lit: '++'",)        # c++ must not touch a letter
+    assert triage("asp.NET is down", punctuated).matched == ("lit: '.net'", "plain: 'down'")
+    assert triage(r"matches \d+ only", punctuated).matched == ("lit: '\\d+'",)
+    assert triage("matches 123 only", punctuated).matched == ()
+
+
+def test_the_shipped_rules_have_no_literal_keywords_and_keep_the_fast_path():
+    assert RULES.literal is None and RULES.literal_tokens == {}
+
+
+def test_a_literal_keyword_with_a_space_matches_any_white_space(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rules]]\nname = "r"\nseverity = "SEV1"\nkeywords = ["c# code", "down"]\n')
+    rules = load_rules(path)
+    assert triage("my C#   code\tbroke", rules).matched == ("r: 'c# code'",)
+    assert triage("my c# codes", rules).matched == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(LITERALS + PLAINS + ["plan", "zz", "ab", "c+", "+", ".", "#", "[", "]",
+                                                     "*", "'", "é", "Ç++", "-"]), max_size=12),
+       st.lists(st.sampled_from(["", " ", "  ", ", ", "+", ".", "'", "\n", "-"]), min_size=12, max_size=12))
+def test_literal_and_plain_keywords_agree_with_the_plain_reference(punctuated, pieces, seps):
+    text = "".join(p + s for p, s in zip(pieces, seps))
+    assert triage(text, punctuated).matched == reference_matched(text, punctuated)
+
+
+def test_the_fixture_day_agrees_with_the_plain_reference():
+    for t in TICKETS:
+        assert triage(t, RULES).matched == reference_matched(f"{t.subject}\n{t.body}", RULES), t.id
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_agrees_with_the_plain_reference(text):
+    assert triage(text, RULES).matched == reference_matched(text, RULES)
