@@ -984,28 +984,15 @@ def _load_json(path: Path) -> Any:
 def load_topology(path: str | Path) -> dict[str, tuple[str, ...]]:
     """``{"web": ["orders", "auth"], ...}`` -> service -> the services it depends on.
 
-    Services that appear nowhere are simply isolated: not an error.
+    Services that appear nowhere are simply isolated: not an error. The shape is checked by
+    :func:`desklib.policy.check_topology`, the same check every correlation applies.
     """
+    from .policy import check_topology     # policy imports this module: import here, not at the top
     path = Path(path)
     doc = _load_json(path)
-    if not isinstance(doc, dict):
-        raise InputError(f"{path.name}: expected an object of service -> [services it depends on], got {_kind(doc)}")
-    where = _lone_surrogate(doc)
-    if where:
+    if _lone_surrogate(doc):
         raise InputError(f"{path.name}: {_SURROGATE_PROBLEM}")
-    topo: dict[str, tuple[str, ...]] = {}
-    for service in sorted(doc):
-        deps = doc[service]
-        if not service.strip():
-            raise InputError(f"{path.name}: a service with an empty name")
-        if not isinstance(deps, list):
-            raise InputError(f"{path.name}: service '{_clip(service)}': expected a list of services it depends on, got {_kind(deps)}")
-        for i, dep in enumerate(deps):
-            if not isinstance(dep, str) or not dep.strip():
-                raise InputError(f"{path.name}: service '{_clip(service)}': field '{_clip(service)}[{i}]': "
-                                 f"expected a service name (text), got {_kind(dep) if not isinstance(dep, str) else 'empty text'}")
-        topo[service] = tuple(sorted(set(d for d in deps if d != service)))
-    return topo
+    return check_topology(doc, path.name)
 
 
 def _truth_rows(path: Path, columns: tuple[str, ...], read: tuple[str, ...]) -> Iterator[tuple[int, dict]]:

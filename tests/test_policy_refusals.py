@@ -66,9 +66,9 @@ def refused(load, path: Path, *parts: str) -> str:
 
 def first_refusal(path: Path) -> str:
     """The message of the first loader ``desk triage`` calls that refuses the edited folder
-    (it reads the gate, then the rules, then the SLA policy)."""
+    (it reads the rules, then the SLA policy, then the gate)."""
     folder = path.parent
-    for load, name in ((load_gate_policy, RULES), (load_rules, RULES), (load_policy, SLA)):
+    for load, name in ((load_rules, RULES), (load_policy, SLA), (load_gate_policy, RULES)):
         try:
             load(folder / name)
         except PolicyError as exc:

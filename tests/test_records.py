@@ -85,7 +85,7 @@ CATALOGUE = [
     ("topology not an object", "topo.json", json.dumps(["web", "orders"]), "topology",
      ["topo.json", "expected an object"]),
     ("topology lists a non-string", "topo.json", json.dumps({"web": ["orders", 3]}), "topology",
-     ["topo.json", "service 'web'", "field 'web[1]'", "expected a service name"]),
+     ["topo.json", "service 'web'", "[1]", "expected a service name"]),
     ("topology dependency not a list", "topo.json", json.dumps({"web": "orders"}), "topology",
      ["topo.json", "service 'web'", "expected a list"]),
     ("unknown status", "t.jsonl", jsonl({**T1, "status": "escalated-ish"}), "tickets",

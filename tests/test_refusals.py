@@ -354,9 +354,9 @@ FILES = {
     # topology
     "topology: a list": File("topo.json", '["web", "orders"]', "validate", ("topo.json: expected an object",), ("--kind", "topology")),
     "topology: a service mapped to text, not a list": File("topo.json", '{"web": "orders"}', "validate", ("topo.json: service 'web'", "expected a list"), ("--kind", "topology")),
-    "topology: a dependency a number": File("topo.json", '{"web": ["orders", 5]}', "validate", ("field 'web[1]'", "expected a service name"), ("--kind", "topology")),
-    "topology: an empty dependency": File("topo.json", '{"web": [""]}', "validate", ("field 'web[0]'", "empty text"), ("--kind", "topology")),
-    "topology: a service with an empty name": File("topo.json", '{" ": ["web"]}', "validate", ("a service with an empty name",), ("--kind", "topology")),
+    "topology: a dependency a number": File("topo.json", '{"web": ["orders", 5]}', "validate", ("service 'web': [1]", "expected a service name"), ("--kind", "topology")),
+    "topology: an empty dependency": File("topo.json", '{"web": [""]}', "validate", ("service 'web': [0]", "got ''"), ("--kind", "topology")),
+    "topology: a service with an empty name": File("topo.json", '{" ": ["web"]}', "validate", ("expected a non-empty service name",), ("--kind", "topology")),
     "topology: a repeated service": File("topo.json", '{"web": ["a"], "web": ["b"]}', "validate", ("key 'web' appears twice",), ("--kind", "topology")),
     "topology: broken JSON": File("topo.json", '{"web": [', "validate", ("topo.json:1: invalid JSON",), ("--kind", "topology")),
     "topology: a lone surrogate": File("topo.json", '{"web": ["\\ud800"]}', "validate", ("lone surrogate",), ("--kind", "topology")),
