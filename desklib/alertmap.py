@@ -38,7 +38,7 @@ from .timefmt import ZERO_TIME, parse_iso
 
 __all__ = ["AlertPolicy", "load_policy", "parse_service_labels", "map_severity", "pick_service",
            "doc_kind", "normalize_webhook_alert", "normalize_api_alert", "expand", "merge_alerts",
-           "read_alerts", "summarize_notes", "LEVELS"]
+           "read_alerts", "summarize_notes", "incident_status", "LEVELS"]
 
 LEVELS = ("critical", "warning", "info")
 NOT_READ = "not read: "          # prefix of the notes summarize_notes folds into one line
@@ -463,3 +463,16 @@ def read_alerts(docs: Iterable[tuple[Any, Any]], name: str = "<alerts>", policy:
                      "(re-notification or resolved message) merged into the alert")
     notes.append(f"status: {len(merged) - resolved} still firing, {resolved} resolved")
     return merged, notes, {"read": len(copies), "used": len(merged), "merged": n_merged}
+
+
+def incident_status(members: Iterable[tuple[str, datetime | None]]) -> tuple[bool, datetime | None]:
+    """(status, ends_at) of an incident's alerts -> (still firing?, when it ended).
+
+    An incident fires while any of its alerts fires; once all are resolved it ended
+    when the last one did (None if a resolved alert's end is unknown).
+    """
+    members = list(members)
+    if not members or any(status != "resolved" for status, _ in members):
+        return True, None
+    ends = [end for _, end in members]
+    return False, (None if any(e is None for e in ends) else max(ends))
