@@ -31,6 +31,7 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from ._gc import paused
 from .records import InputError
 from .timefmt import compile_format, parse_iso, parse_local, resolve_tz, to_utc
 
@@ -246,6 +247,12 @@ def csv_records(text: str, name: str) -> list[tuple[int, list[tuple[str, str]]]]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]),
                         strict=True)
     rows: list[tuple[int, list[tuple[str, str]]]] = []
+    with paused():                       # many small acyclic objects: see desklib._gc
+        _csv_rows(reader, name, rows)
+    return rows
+
+
+def _csv_rows(reader, name: str, rows: list) -> None:
     try:
         header = [h.strip() for h in next(reader, [])]
         if not any(header):
@@ -263,7 +270,6 @@ def csv_records(text: str, name: str) -> list[tuple[int, list[tuple[str, str]]]]
     except csv.Error as exc:
         raise InputError(f"{name}:{reader.line_num}: malformed CSV ({exc}; "
                          "an unterminated quote?)") from None
-    return rows
 
 
 # ----------------------------------------------------------------------------- conversion
@@ -293,19 +299,14 @@ def _kind(value: Any) -> str:
     return {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
 
 
-def _lookup(raw: Any, key: str) -> tuple[bool, Any]:
-    """(present, value) of a column (CSV pairs) or a dotted key (JSON object)."""
-    if isinstance(raw, dict):
-        value: Any = raw
-        for part in key.split("."):
-            if not isinstance(value, dict) or part not in value:
-                return False, None
-            value = value[part]
-        return True, value
-    for column, value in raw:
-        if column == key:
-            return True, value
-    return False, None
+def _dig(raw: dict, key: str) -> tuple[bool, Any]:
+    """(present, value) of a dotted key such as ``via.channel`` in a JSON object."""
+    value: Any = raw
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value
 
 
 def _blank(value: Any) -> bool:
@@ -376,14 +377,17 @@ class _Tally:
         return [f"{note} ({n} {unit}{'s' if n != 1 else ''})" for (note, unit), n in sorted(self.counts.items())]
 
 
-def _time(value: Any, preset: Preset, tz: tzinfo | None, tally: _Tally,
-          fail) -> datetime:
+class _Bad(Exception):
+    """A value that cannot be read; the caller adds file, record and field."""
+
+
+def _time(value: Any, preset: Preset, tz: tzinfo | None, tally: _Tally) -> datetime:
     if isinstance(value, datetime):
         naive = value if value.tzinfo is None else None
         if naive is None:
             return value.astimezone(timezone.utc)
     elif not isinstance(value, str):
-        raise fail(f"expected a date and time as text, got {_kind(value)}")
+        raise _Bad(f"expected a date and time as text, got {_kind(value)}")
     else:
         text = value.strip()
         naive = None
@@ -395,18 +399,18 @@ def _time(value: Any, preset: Preset, tz: tzinfo | None, tally: _Tally,
                 try:
                     return parsed.astimezone(timezone.utc)
                 except OverflowError:
-                    raise fail(f"'{_clip(text)}' is outside the years the desk can represent") from None
+                    raise _Bad(f"'{_clip(text)}' is outside the years the desk can represent") from None
             naive = parsed
             break
         if naive is None:
             shown = ", ".join("ISO-8601" if f == "iso" else f for f in preset.dates)
-            raise fail(f"not a date and time in the {preset.name} formats ({shown}): '{_clip(text)}'")
+            raise _Bad(f"not a date and time in the {preset.name} formats ({shown}): '{_clip(text)}'")
     if tz is None:
-        raise fail(f"no UTC offset in '{_clip(value)}' (pass --tz, e.g. --tz Europe/Berlin)")
+        raise _Bad(f"no UTC offset in '{_clip(value)}' (pass --tz, e.g. --tz Europe/Berlin)")
     try:
         utc, dst = to_utc(naive, tz)
     except OverflowError:
-        raise fail(f"'{_clip(value)}' is outside the years the desk can represent") from None
+        raise _Bad(f"'{_clip(value)}' is outside the years the desk can represent") from None
     tally.add(f"times without a UTC offset read in {tz}", "value")
     if dst == "skipped":
         tally.add(f"times in the hour {tz} skips (clocks forward) read with the offset before the change",
@@ -416,70 +420,83 @@ def _time(value: Any, preset: Preset, tz: tzinfo | None, tally: _Tally,
     return utc
 
 
-def _text(value: Any, fail, numbers: bool = False) -> str:
+def _text(value: Any, numbers: bool = False) -> str:
     if isinstance(value, str):
         return value
     if numbers and isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    raise fail(f"expected text{' or a number' if numbers else ''}, got {_kind(value)}")
+    raise _Bad(f"expected text{' or a number' if numbers else ''}, got {_kind(value)}")
+
+
+def _pick(raw: dict, keys: tuple[str, ...], found: set, field: str) -> tuple[str | None, Any]:
+    """The first of ``keys`` the record has with a value: (key, value), or (None, None)."""
+    for key in keys:
+        if key in raw:                   # a column, or a top-level JSON key
+            value = raw[key]
+        elif "." in key:
+            present, value = _dig(raw, key)
+            if not present:
+                continue
+        else:
+            continue
+        found.add(field)
+        if not _blank(value):
+            return key, value
+    return None, None
 
 
 def _convert(raw: Any, line: Any, name: str, preset: Preset, plan: Mapping[str, tuple[str, ...]],
-             tz: tzinfo | None, tally: _Tally, unread: Counter) -> dict:
+             tz: tzinfo | None, tally: _Tally, found: set) -> dict:
+    """One raw record -> one ticket dict (tallying what it mapped or defaulted)."""
     if not isinstance(raw, (dict, list)):
         raise _fail(name, line, None, None, f"expected a ticket object, got {_kind(raw)}")
-    rid = None
-
-    def get(field: str) -> tuple[str | None, Any]:
-        for key in plan.get(field, ()):
-            present, value = _lookup(raw, key)
-            if present and not _blank(value):
-                return key, value
-        return None, None
-
-    key, value = get("id")
-    if key is None:
-        raise _fail(name, line, None, "id", f"missing ({' or '.join(plan['id'])})")
-    rid = _text(value, lambda p: _fail(name, line, None, "id", p), numbers=True).strip()
-    if isinstance(value, int):
-        tally.add("numeric ids read as text")
-    out: dict[str, Any] = {"id": rid}
-    for field in TICKET_FIELDS[1:]:
-        key, value = get(field)
-        fail = (lambda f: lambda p: _fail(name, line, rid, f, p))(field)
+    csv_row = isinstance(raw, list)
+    if csv_row:              # columns the desk reads are not repeated (checked on the header)
+        raw = dict(raw)
+    rid, field = None, "id"
+    try:
+        key, value = _pick(raw, plan["id"], found, "id")
         if key is None:
-            if field == "created_at":
-                raise fail(f"missing ({' or '.join(plan['created_at'])})")
-            out[field] = "" if field in ("subject", "body") else None
-            continue
-        if field in TIME_FIELDS:
-            out[field] = _time(value, preset, tz, tally, fail)
-        elif field == "status":
-            given = _text(value, fail).strip()
-            mapped = preset.status.get(given.lower())
-            if mapped is None:
-                if preset.unknown_status is None:
-                    raise fail(f"unknown status '{_clip(given)}' (known: {', '.join(sorted(preset.status))}; "
-                               f"add it under [{preset.name}.status] in sources.toml)")
-                mapped = preset.unknown_status
-                tally.add(f"status '{given}' is not in [{preset.name}.status]: read as {mapped}")
-            elif mapped != given.lower():
-                tally.add(f"status '{given}' read as {mapped}")
-            out[field] = mapped
-        else:
-            out[field] = _text(value, fail, numbers=field in ("customer", "channel", "source_priority"))
-            cands = plan.get(field, ())
-            if field == "customer" and len(cands) > 1 and key != cands[0]:
-                tally.add(f"customer from {key} (no {cands[0]})")
+            raise _Bad(f"missing ({' or '.join(plan['id'])})")
+        rid = _text(value, numbers=True).strip()
+        if isinstance(value, int):
+            tally.add("numeric ids read as text")
+        out: dict[str, Any] = {"id": rid}
+        for field in TICKET_FIELDS[1:]:
+            key, value = _pick(raw, plan.get(field, ()), found, field)
+            if key is None:
+                if field == "created_at":
+                    raise _Bad(f"missing ({' or '.join(plan['created_at'])})")
+                out[field] = "" if field in ("subject", "body") else None
+            elif field in TIME_FIELDS:
+                out[field] = _time(value, preset, tz, tally)
+            elif field == "status":
+                out[field] = _status(_text(value).strip(), preset, tally)
+            else:
+                out[field] = _text(value, numbers=field in ("customer", "channel", "source_priority"))
+                if field == "customer" and key != plan[field][0]:
+                    tally.add(f"customer from {key} (no {plan[field][0]})")
+    except _Bad as exc:
+        raise _fail(name, line, rid, field, str(exc)) from None
     if out["status"] is None:
         out["status"] = "new"
         tally.add("no status: read as new")
     if not out["subject"].strip() and not out["body"].strip():
         tally.add("no text at all (no subject, no body): valid, goes to a human")
-    if isinstance(raw, dict):
-        used = {k.split(".")[0] for cols in plan.values() for k in cols}
-        unread.update(k for k in raw if k not in used)
     return out
+
+
+def _status(given: str, preset: Preset, tally: _Tally) -> str:
+    mapped = preset.status.get(given.lower())
+    if mapped is None:
+        if preset.unknown_status is None:
+            raise _Bad(f"unknown status '{_clip(given)}' (known: {', '.join(sorted(preset.status))}; "
+                       f"add it under [{preset.name}.status] in sources.toml)")
+        mapped = preset.unknown_status
+        tally.add(f"status '{given}' is not in [{preset.name}.status]: read as {mapped}")
+    elif mapped != given.lower():
+        tally.add(f"status '{given}' read as {mapped}")
+    return mapped
 
 
 def convert_tickets(rows: Iterable[tuple[Any, Any]], name: str = "<tickets>", *,
@@ -507,8 +524,21 @@ def convert_tickets(rows: Iterable[tuple[Any, Any]], name: str = "<tickets>", *,
     plan, notes = _plan(preset, columns, header, name)
     if source is not None:
         notes.insert(0, f"read as a {preset.name} export (sources.toml [{preset.name}])")
-    tally, unread = _Tally(), Counter()
-    tickets = [_convert(raw, line, name, preset, plan, zone, tally, unread) for line, raw in rows]
+    tally, found = _Tally(), set()
+    with paused():
+        tickets = [_convert(raw, line, name, preset, plan, zone, tally, found) for line, raw in rows]
+    unread: Counter[str] = Counter()
+    if header is None:
+        used = {k.split(".")[0] for cols in plan.values() for k in cols}
+        for _, raw in rows:
+            unread.update(k for k in raw if k not in used)
+        for field, column in columns.items():
+            if field not in found:
+                raise InputError(f"{name}: no ticket has the key '{column}' (--map {field}={column})")
+        absent = [f if c == (f,) else f"{f} ({' or '.join(c)})"
+                  for f, c in plan.items() if f not in found and f not in REQUIRED]
+        if absent:
+            notes.append("no ticket has, left empty: " + ", ".join(absent))
     if header is None and unread:
         shown = ", ".join(k if n == len(rows) else f"{k} ×{n}" for k, n in sorted(unread.items()))
         notes.append(f"fields not read ({len(unread)}; in every ticket unless ×N): {shown}")

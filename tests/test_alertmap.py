@@ -333,3 +333,17 @@ def test_an_edited_policy_changes_the_mapping(tmp_path):
     assert alertmap.map_severity("page", policy)[0] == "info"          # not listed here: unknown -> info
     assert alertmap.pick_service({"service": "w"}, policy)[0] == "(unowned)"
     assert replace(policy, service_labels=("service",)).service_labels == ("service",)
+
+
+def test_mapped_alerts_correlate_each_in_exactly_one_incident():
+    from desklib import aiops
+    alerts = []
+    for name in ("alertmanager_capture.jsonl", "grafana_webhook.json", "alertmanager_api_v2.json"):
+        alerts += [as_alert(a) for a in read(name)[0]]
+    correlation = aiops.correlate(alerts, None, "5m")
+    ids = [i for inc in correlation.incidents for i in inc.alert_ids]
+    assert sorted(ids) == sorted(a.id for a in alerts)
+    pg = next(inc for inc in correlation.incidents if "3f2a9c1b7d5e0a41" in inc.alert_ids)
+    members = [a for a in read("alertmanager_capture.jsonl")[0] if a["id"] in pg.alert_ids]
+    firing, ended = alertmap.incident_status([(a["status"], a["ends_at"]) for a in members])
+    assert firing == any(a["status"] == "firing" for a in members)

@@ -354,3 +354,12 @@ def test_input_order_changes_only_the_order(perm):
     tickets, notes = sources.convert_tickets(rows, "z", source="zendesk")
     assert tickets == [base[i] for i in perm]
     assert notes == base_notes
+
+
+def test_json_keys_that_no_ticket_has():
+    tickets = [{"id": "t1", "created_at": "2026-03-02T09:00:00Z", "title": "Site down"}]
+    with pytest.raises(InputError, match=r"^t.jsonl: no ticket has the key 'Title' \(--map subject=Title\)"):
+        sources.read_tickets(json.dumps(tickets), "t.jsonl", columns=["subject=Title"])
+    out, notes = sources.read_tickets(json.dumps(tickets), "t.jsonl", columns=["subject=title"])
+    assert out[0]["subject"] == "Site down"
+    assert "no ticket has, left empty: body, customer, channel, status, first_response_at, resolved_at" in notes
