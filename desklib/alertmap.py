@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from ._gc import paused
 from .records import InputError
 from .timefmt import ZERO_TIME, parse_iso
 
@@ -452,10 +453,11 @@ def read_alerts(docs: Iterable[tuple[Any, Any]], name: str = "<alerts>", policy:
     policy = load_policy() if policy is None else policy
     if service_labels is not None:
         policy = replace(policy, service_labels=parse_service_labels(service_labels))
-    copies, alert_notes, file_notes = expand(docs, policy, name)
-    if not copies:
-        raise InputError(f"{name}: the payloads hold no alerts")
-    merged, n_merged = merge_alerts(copies)
+    with paused():                   # many small acyclic objects: see desklib._gc
+        copies, alert_notes, file_notes = expand(docs, policy, name)
+        if not copies:
+            raise InputError(f"{name}: the payloads hold no alerts")
+        merged, n_merged = merge_alerts(copies)
     notes = file_notes + summarize_notes(alert_notes)
     resolved = sum(a["status"] == "resolved" for a in merged)
     if n_merged:

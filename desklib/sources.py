@@ -187,7 +187,7 @@ def json_records(text: str, name: str) -> tuple[list[tuple[str | int, Any]], lis
     """
     stripped = text.strip()
     try:
-        doc = json.loads(stripped)
+        doc = _loads(stripped, name, 1)
         docs: list[tuple[str | int, Any]] = [("", doc)]
     except json.JSONDecodeError as exc:
         docs = []
@@ -196,7 +196,7 @@ def json_records(text: str, name: str) -> tuple[list[tuple[str | int, Any]], lis
             raise InputError(f"{name}:{exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
         for lineno, line in lines:
             try:
-                docs.append((lineno, json.loads(line)))
+                docs.append((lineno, _loads(line, name, lineno)))
             except json.JSONDecodeError as err:
                 if lineno == lines[0][0]:    # not JSON lines either: report the document's error
                     raise InputError(f"{name}:{exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})") from None
@@ -230,6 +230,18 @@ def json_records(text: str, name: str) -> tuple[list[tuple[str | int, Any]], lis
         notes.append(f"{more} page{'s say' if more != 1 else ' says'} there are more pages (next_page / "
                      f"meta.has_more): {len(rows)} tickets read, the rest are not in this file{total}")
     return rows, notes
+
+
+def _loads(text: str, name: str, line: int) -> Any:
+    """json.loads; nesting too deep or a number too long is a one-line error, not a traceback."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise InputError(f"{name}:{line}: JSON nested too deeply") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:            # e.g. an integer of thousands of digits
+        raise InputError(f"{name}:{line}: unreadable JSON value ({exc})") from None
 
 
 def _delimiter(header_line: str) -> str:

@@ -363,3 +363,12 @@ def test_json_keys_that_no_ticket_has():
     out, notes = sources.read_tickets(json.dumps(tickets), "t.jsonl", columns=["subject=title"])
     assert out[0]["subject"] == "Site down"
     assert "no ticket has, left empty: body, customer, channel, status, first_response_at, resolved_at" in notes
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[" * 100000 + "]" * 100000, r"^z.json:1: JSON nested too deeply"),
+    ('{"tickets": [{"id": ' + "9" * 5000 + "}]}", r"^z.json:1: unreadable JSON value"),
+])
+def test_hostile_json_is_one_line(text, message):
+    with pytest.raises(InputError, match=message):
+        sources.read_tickets(text, "z.json", source="zendesk")
