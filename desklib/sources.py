@@ -162,6 +162,8 @@ def parse_map(items: Iterable[str] | Mapping[str, str] | None) -> dict[str, str]
             pairs.append((field, column))
     out: dict[str, str] = {}
     for field, column in pairs:
+        if not isinstance(field, str) or not isinstance(column, str):
+            raise InputError(f"--map {field}={column}: expected text on both sides of '='")
         field, column = field.strip(), column.strip()
         if field not in TICKET_FIELDS:
             near = difflib.get_close_matches(field, TICKET_FIELDS, n=1)
@@ -539,27 +541,31 @@ def convert_tickets(rows: Iterable[tuple[Any, Any]], name: str = "<tickets>", *,
     tally, found = _Tally(), set()
     with paused():
         tickets = [_convert(raw, line, name, preset, plan, zone, tally, found) for line, raw in rows]
-    unread: Counter[str] = Counter()
     if header is None:
-        used = {k.split(".")[0] for cols in plan.values() for k in cols}
-        for _, raw in rows:
-            unread.update(k for k in raw if k not in used)
-        for field, column in columns.items():
-            if field not in found:
-                raise InputError(f"{name}: no ticket has the key '{column}' (--map {field}={column})")
-        absent = [f if c == (f,) else f"{f} ({' or '.join(c)})"
-                  for f, c in plan.items() if f not in found and f not in REQUIRED]
-        if absent:
-            notes.append("no ticket has, left empty: " + ", ".join(absent))
-    if header is None and unread:
+        notes += _json_notes(rows, name, plan, columns, found)
+    return tickets, notes + tally.render()
+
+
+def _json_notes(rows: list, name: str, plan: Mapping[str, tuple[str, ...]], columns: Mapping[str, str],
+                found: set) -> list[str]:
+    """What a JSON source mapped, and which keys no ticket has or the desk does not read."""
+    for field, column in columns.items():
+        if field not in found:
+            raise InputError(f"{name}: no ticket has the key '{column}' (--map {field}={column})")
+    notes = []
+    absent = [f if c == (f,) else f"{f} ({' or '.join(c)})"
+              for f, c in plan.items() if f not in found and f not in REQUIRED]
+    if absent:
+        notes.append("no ticket has, left empty: " + ", ".join(absent))
+    used = {k.split(".")[0] for cols in plan.values() for k in cols}
+    unread = Counter(k for _, raw in rows for k in raw if k not in used)
+    if unread:
         shown = ", ".join(k if n == len(rows) else f"{k} ×{n}" for k, n in sorted(unread.items()))
         notes.append(f"fields not read ({len(unread)}; in every ticket unless ×N): {shown}")
-    if header is None:
-        mapped = [f"{f} ← {c[0] if len(c) == 1 else ' or '.join(c)}"
-                  for f, c in plan.items() if c != (f,)]
-        if mapped:
-            notes.append("fields mapped: " + ", ".join(mapped))
-    return tickets, notes + tally.render()
+    mapped = [f"{f} ← {' or '.join(c)}" for f, c in plan.items() if c != (f,)]
+    if mapped:
+        notes.append("fields mapped: " + ", ".join(mapped))
+    return notes
 
 
 def read_tickets(text: str, name: str, *, source: str | None = None, suffix: str | None = None,
