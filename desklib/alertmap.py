@@ -31,7 +31,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ._gc import paused
 from .records import InputError
@@ -340,51 +340,72 @@ def doc_kind(doc: Any) -> str | None:
     return None
 
 
+def _payload_alerts(doc: Any, at: str) -> tuple[list, int]:
+    """A webhook payload's alerts[] and its truncatedAlerts count, checked."""
+    if doc_kind(doc) != "webhook":
+        got = _kind(doc) if not isinstance(doc, dict) else "an object without alerts or startsAt"
+        raise InputError(f"{at}: expected an Alertmanager/Grafana webhook payload (an object with "
+                         f"'alerts') or an API v2 alert, got {got}")
+    items = doc["alerts"]
+    if not isinstance(items, list):
+        raise InputError(f"{at}: field 'alerts': expected a list, got {_kind(items)}")
+    n_trunc = doc.get("truncatedAlerts") or 0
+    if isinstance(n_trunc, bool) or not isinstance(n_trunc, int) or n_trunc < 0:
+        raise InputError(f"{at}: field 'truncatedAlerts': expected a count, got {_kind(n_trunc)}")
+    return items, n_trunc
+
+
 def expand(docs: Iterable[tuple[Any, Any]], policy: AlertPolicy, name: str = "<alerts>",
+           on_error: Callable[[str, Any, InputError], None] | None = None,
            ) -> tuple[list[dict], list[str], list[str]]:
     """(where, payload or API alert) pairs -> (alerts, alert notes, file notes).
 
     One alert per copy, in input order; ``where`` is the line or position of the
     document in file ``name``. Alert notes repeat per alert (count them with
     :func:`summarize_notes`); file notes (truncated groups, payload fields) are final.
+    ``on_error(where, raw, error)``: a bad alert (or a bad payload, whole) is handed to
+    it and left out (``--rejects``); without it the first one raises.
     """
     alerts: list[dict] = []
     notes: list[str] = []
-    file_notes: list[str] = []
     payload_keys: Counter[str] = Counter()
     truncated: dict[str, list[int]] = defaultdict(list)
+
+    def one(normalize, raw: Any, where: str) -> None:
+        try:
+            alert, n = normalize(raw, policy, where)
+        except InputError as exc:
+            if on_error is None:
+                raise
+            on_error(where, raw, exc)
+        else:
+            alerts.append(alert)
+            notes.extend(n)
+
     for line, doc in docs:
         at = f"{name}:{line}" if line not in ("", None) else name
-        kind = doc_kind(doc)
-        if kind == "api":
-            alert, n = normalize_api_alert(doc, policy, at)
-            alerts.append(alert)
-            notes += n
+        if doc_kind(doc) == "api":
+            one(normalize_api_alert, doc, at)
             continue
-        if kind != "webhook":
-            raise InputError(f"{at}: expected an Alertmanager/Grafana webhook payload (an object with "
-                             f"'alerts') or an API v2 alert, got {_kind(doc) if not isinstance(doc, dict) else 'an object without alerts or startsAt'}")
-        items = doc["alerts"]
-        if not isinstance(items, list):
-            raise InputError(f"{at}: field 'alerts': expected a list, got {_kind(items)}")
-        n_trunc = doc.get("truncatedAlerts", 0)
-        if n_trunc is None:
-            n_trunc = 0
-        if isinstance(n_trunc, bool) or not isinstance(n_trunc, int) or n_trunc < 0:
-            raise InputError(f"{at}: field 'truncatedAlerts': expected a count, got {_kind(n_trunc)}")
+        try:
+            items, n_trunc = _payload_alerts(doc, at)
+        except InputError as exc:
+            if on_error is None:
+                raise
+            on_error(at, doc, exc)
+            continue
         if n_trunc:
             key = doc.get("groupKey")
             truncated[key if isinstance(key, str) and key else "(no groupKey)"].append(n_trunc)
         payload_keys.update(set(doc) - _PAYLOAD_READ)
         for i, item in enumerate(items, start=1):
-            alert, n = normalize_webhook_alert(item, policy, f"{at}: alerts[{i}]")
-            alerts.append(alert)
-            notes += n
+            one(normalize_webhook_alert, item, f"{at}: alerts[{i}]")
+    file_notes = []
     for key in sorted(truncated):
         counts = truncated[key]
         file_notes.append(f"group {key}: Alertmanager left out {sum(counts)} alerts in {len(counts)} "
-                     f"notification{'s' if len(counts) != 1 else ''} (truncatedAlerts > 0: max_alerts in "
-                     "the receiver's webhook_config caps each notification); they are not in this file")
+                          f"notification{'s' if len(counts) != 1 else ''} (truncatedAlerts > 0: max_alerts "
+                          "in the receiver's webhook_config caps each notification); they are not in this file")
     if payload_keys:
         file_notes.append("payload fields not read: " + ", ".join(
             f"{k} ×{n}" if n > 1 else k for k, n in sorted(payload_keys.items())))
@@ -444,18 +465,28 @@ def summarize_notes(notes: Iterable[str], unit: str = "alert") -> list[str]:
 
 
 def read_alerts(docs: Iterable[tuple[Any, Any]], name: str = "<alerts>", policy: AlertPolicy | None = None,
-                service_labels: str | Iterable[str] | None = None) -> tuple[list[dict], list[str], dict]:
+                service_labels: str | Iterable[str] | None = None,
+                on_error: Callable[[str, Any, InputError], None] | None = None,
+                ) -> tuple[list[dict], list[str], dict]:
     """Payloads / API alerts -> (merged alerts sorted by time, notes, counts).
 
-    ``counts`` is ``{"read": copies read, "used": alerts out, "merged": copies merged}``.
-    ``service_labels`` (``--service-label``) replaces the policy's chain.
+    ``counts`` is ``{"read", "used", "merged", "set_aside"}`` with read = used + merged +
+    set_aside (a payload set aside whole counts once). ``service_labels``
+    (``--service-label``) replaces the policy's chain; ``on_error`` as in :func:`expand`.
     """
     policy = load_policy() if policy is None else policy
     if service_labels is not None:
         policy = replace(policy, service_labels=parse_service_labels(service_labels))
+    set_aside = 0
+
+    def aside(where: str, raw: Any, exc: InputError) -> None:
+        nonlocal set_aside
+        set_aside += 1
+        on_error(where, raw, exc)
+
     with paused():                   # many small acyclic objects: see desklib._gc
-        copies, alert_notes, file_notes = expand(docs, policy, name)
-        if not copies:
+        copies, alert_notes, file_notes = expand(docs, policy, name, aside if on_error else None)
+        if not copies and not set_aside:
             raise InputError(f"{name}: the payloads hold no alerts")
         merged, n_merged = merge_alerts(copies)
     notes = file_notes + summarize_notes(alert_notes)
@@ -464,7 +495,8 @@ def read_alerts(docs: Iterable[tuple[Any, Any]], name: str = "<alerts>", policy:
         notes.append(f"{n_merged} repeated cop{'ies' if n_merged != 1 else 'y'} of an alert "
                      "(re-notification or resolved message) merged into the alert")
     notes.append(f"status: {len(merged) - resolved} still firing, {resolved} resolved")
-    return merged, notes, {"read": len(copies), "used": len(merged), "merged": n_merged}
+    return merged, notes, {"read": len(copies) + set_aside, "used": len(merged), "merged": n_merged,
+                           "set_aside": set_aside}
 
 
 def incident_status(members: Iterable[tuple[str, datetime | None]]) -> tuple[bool, datetime | None]:

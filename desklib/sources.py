@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ._gc import paused
 from .records import InputError
@@ -379,13 +379,22 @@ def _plan(preset: Preset, columns: Mapping[str, str], header: list[str] | None,
 
 
 class _Tally:
-    """Counts of identical notes; rendered once with the count."""
+    """Counts of identical notes; rendered once with the count.
+
+    Notes of the record being read wait in ``pending`` until it is kept (``commit``),
+    so a record set aside leaves no count behind.
+    """
 
     def __init__(self) -> None:
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.pending: list[tuple[str, str]] = []
 
     def add(self, note: str, unit: str = "ticket") -> None:
-        self.counts[note, unit] += 1
+        self.pending.append((note, unit))
+
+    def commit(self) -> None:
+        self.counts.update(self.pending)
+        self.pending.clear()
 
     def render(self) -> list[str]:
         return [f"{note} ({n} {unit}{'s' if n != 1 else ''})" for (note, unit), n in sorted(self.counts.items())]
@@ -516,6 +525,7 @@ def _status(given: str, preset: Preset, tally: _Tally) -> str:
 def convert_tickets(rows: Iterable[tuple[Any, Any]], name: str = "<tickets>", *,
                     source: str | None = None, columns: Mapping[str, str] | Iterable[str] | None = None,
                     tz: str | tzinfo | None = None, presets: Mapping[str, Preset] | None = None,
+                    on_error: Callable[[Any, Any, InputError], None] | None = None,
                     ) -> tuple[list[dict], list[str]]:
     """(where, raw record) pairs -> (ticket dicts in input order, notes).
 
@@ -524,6 +534,9 @@ def convert_tickets(rows: Iterable[tuple[Any, Any]], name: str = "<tickets>", *,
     ``tz``: IANA zone for times written without an offset (``--tz``).
     Ticket dicts carry the desk's fields (times as aware UTC datetimes, ``subject`` and
     ``body`` always text) plus ``source_priority`` (the source's own priority, or None).
+    ``on_error``: called with (where, raw record, InputError) for a bad record, which is
+    then left out (``--rejects``); without it the first bad record raises. Problems of
+    the whole file (its header, the options) always raise.
     """
     preset = get_preset(source, presets)
     columns = parse_map(columns)
@@ -539,8 +552,18 @@ def convert_tickets(rows: Iterable[tuple[Any, Any]], name: str = "<tickets>", *,
     if source is not None:
         notes.insert(0, f"read as a {preset.name} export (sources.toml [{preset.name}])")
     tally, found = _Tally(), set()
+    tickets = []
     with paused():
-        tickets = [_convert(raw, line, name, preset, plan, zone, tally, found) for line, raw in rows]
+        for line, raw in rows:
+            try:
+                tickets.append(_convert(raw, line, name, preset, plan, zone, tally, found))
+            except InputError as exc:
+                if on_error is None:
+                    raise
+                tally.pending.clear()
+                on_error(line, raw, exc)
+            else:
+                tally.commit()
     if header is None:
         notes += _json_notes(rows, name, plan, columns, found)
     return tickets, notes + tally.render()
@@ -570,7 +593,8 @@ def _json_notes(rows: list, name: str, plan: Mapping[str, tuple[str, ...]], colu
 
 def read_tickets(text: str, name: str, *, source: str | None = None, suffix: str | None = None,
                  columns: Mapping[str, str] | Iterable[str] | None = None, tz: str | tzinfo | None = None,
-                 presets: Mapping[str, Preset] | None = None) -> tuple[list[dict], list[str]]:
+                 presets: Mapping[str, Preset] | None = None,
+                 on_error: Callable[[Any, Any, InputError], None] | None = None) -> tuple[list[dict], list[str]]:
     """A whole file's text -> (ticket dicts, notes); JSON or CSV by the preset, else by suffix."""
     preset = get_preset(source, presets)
     kind = preset.format
@@ -582,5 +606,6 @@ def read_tickets(text: str, name: str, *, source: str | None = None, suffix: str
         rows, notes = json_records(text, name)
     if not rows:
         raise InputError(f"{name}: no tickets in the file")
-    tickets, more = convert_tickets(rows, name, source=source, columns=columns, tz=tz, presets=presets)
+    tickets, more = convert_tickets(rows, name, source=source, columns=columns, tz=tz, presets=presets,
+                                    on_error=on_error)
     return tickets, notes + more

@@ -97,7 +97,7 @@ def test_one_alert_without_any_service_label_does_not_reject_the_storm():
     assert [a["service"] for a in alerts] == ["web", "(no service label)"]
     assert ("none of the labels service, job, app, namespace: grouped under service '(no service label)' "
             "(1 alert)") in notes
-    assert counts == {"read": 2, "used": 2, "merged": 0}
+    assert counts == {"read": 2, "used": 2, "merged": 0, "set_aside": 0}
 
 
 def test_service_label_chain_given_for_one_run():
@@ -127,7 +127,7 @@ def test_alertmanager_capture_end_to_end():
     assert by["OrdersHighErrorRate"]["summary"] == "5xx ratio above 5% for 5 minutes"   # from description
     assert by["Watchdog"]["severity"] == "info" and by["Watchdog"]["service"] == "monitoring"
     assert [a["status"] for a in alerts].count("firing") == 4
-    assert counts == {"read": 7, "used": 5, "merged": 2}
+    assert counts == {"read": 7, "used": 5, "merged": 2, "set_aside": 0}
     assert [a["ts"] for a in alerts] == sorted(a["ts"] for a in alerts)
     assert "severity 'page' read as critical (3 alerts)" in notes
     assert "severity 'P1' read as critical (2 alerts)" in notes
@@ -244,7 +244,7 @@ def test_grafana_webhook():
     payload_unread = next(n for n in notes if n.startswith("payload fields not read"))
     for field in ("orgId", "state", "title", "message"):
         assert field in payload_unread
-    assert counts == {"read": 2, "used": 2, "merged": 0}
+    assert counts == {"read": 2, "used": 2, "merged": 0, "set_aside": 0}
 
 
 def test_alertmanager_api_v2_list():
@@ -347,3 +347,24 @@ def test_mapped_alerts_correlate_each_in_exactly_one_incident():
     members = [a for a in read("alertmanager_capture.jsonl")[0] if a["id"] in pg.alert_ids]
     firing, ended = alertmap.incident_status([(a["status"], a["ends_at"]) for a in members])
     assert firing == any(a["status"] == "firing" for a in members)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["good", "repeat", "bad_alert", "bad_payload"]), min_size=1, max_size=10))
+def test_on_error_keeps_read_equal_used_plus_merged_plus_set_aside(kinds):
+    docs = []
+    for i, kind in enumerate(kinds):
+        labels = {"alertname": "A", "service": "w"}
+        if kind == "bad_alert":
+            labels = {"service": "w"}                                   # no alertname
+        fp = "f0" if kind == "repeat" else f"f{i}"
+        doc = payload(alert(labels, fp=fp), alert({"alertname": "B", "service": "w"}, fp=f"g{i}"))
+        if kind == "bad_payload":
+            doc = {"alerts": "not a list"}
+        docs.append((i + 1, doc))
+    aside = []
+    alerts, notes, counts = alertmap.read_alerts(docs, "f", POLICY,
+                                                 on_error=lambda w, raw, exc: aside.append(str(exc)))
+    assert counts["read"] == counts["used"] + counts["merged"] + counts["set_aside"]
+    assert counts["set_aside"] == len(aside) == kinds.count("bad_alert") + kinds.count("bad_payload")
+    assert counts["used"] == len(alerts) == len({a["id"] for a in alerts})

@@ -372,3 +372,29 @@ def test_json_keys_that_no_ticket_has():
 def test_hostile_json_is_one_line(text, message):
     with pytest.raises(InputError, match=message):
         sources.read_tickets(text, "z.json", source="zendesk")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["good", "bad_status", "bad_time", "no_id"]), min_size=1, max_size=12))
+def test_on_error_sets_bad_tickets_aside_and_accounts_for_every_one(kinds):
+    rows = []
+    for i, kind in enumerate(kinds):
+        t = {"id": i, "created_at": "2026-03-02T08:00:00Z", "description": f"text {i}", "status": "hold"}
+        if kind == "bad_status":
+            t["status"] = "deleted"
+        elif kind == "bad_time":
+            t["created_at"] = "soon"
+        elif kind == "no_id":
+            del t["id"]
+        rows.append((f"tickets[{i}]", t))
+    aside = []
+    tickets, notes = sources.convert_tickets(rows, "z.json", source="zendesk",
+                                             on_error=lambda where, raw, exc: aside.append((where, str(exc))))
+    good = [i for i, k in enumerate(kinds) if k == "good"]
+    assert [t["id"] for t in tickets] == [str(i) for i in good]
+    assert len(tickets) + len(aside) == len(kinds)
+    assert all(msg.startswith(f"z.json:{where}") for where, msg in aside)
+    if good:      # notes count only the tickets kept
+        assert f"status 'hold' read as pending ({len(good)} ticket{'s' if len(good) != 1 else ''})" in notes
+    else:
+        assert not any(n.startswith("status 'hold'") for n in notes)
