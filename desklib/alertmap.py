@@ -303,6 +303,8 @@ def normalize_webhook_alert(raw: Any, policy: AlertPolicy, where: str = "") -> t
         elif ends < alert["ts"]:
             raise w.error("endsAt", f"{_isoz(ends)} is before startsAt {_isoz(alert['ts'])}")
         alert.update(status="resolved", ends_at=ends)
+    elif ends is not None:
+        notes.append("firing with an endsAt: read as still firing (endsAt is then only a time-out)")
     notes += [NOT_READ + k for k in sorted(set(raw) - _ALERT_READ)]
     return alert, notes
 

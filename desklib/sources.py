@@ -36,7 +36,7 @@ from .records import InputError
 from .timefmt import compile_format, parse_iso, parse_local, resolve_tz, to_utc
 
 __all__ = ["Preset", "load_presets", "get_preset", "parse_map", "json_records", "csv_records",
-           "convert_tickets", "read_tickets", "TICKET_FIELDS", "STATUSES"]
+           "convert_rows", "convert_tickets", "read_rows", "read_tickets", "TICKET_FIELDS", "STATUSES"]
 
 TICKET_FIELDS = ("id", "created_at", "subject", "body", "customer", "channel", "status",
                  "first_response_at", "resolved_at", "source_priority")
@@ -522,12 +522,12 @@ def _status(given: str, preset: Preset, tally: _Tally) -> str:
     return mapped
 
 
-def convert_tickets(rows: Iterable[tuple[Any, Any]], name: str = "<tickets>", *,
-                    source: str | None = None, columns: Mapping[str, str] | Iterable[str] | None = None,
-                    tz: str | tzinfo | None = None, presets: Mapping[str, Preset] | None = None,
-                    on_error: Callable[[Any, Any, InputError], None] | None = None,
-                    ) -> tuple[list[dict], list[str]]:
-    """(where, raw record) pairs -> (ticket dicts in input order, notes).
+def convert_rows(rows: Iterable[tuple[Any, Any]], name: str = "<tickets>", *,
+                 source: str | None = None, columns: Mapping[str, str] | Iterable[str] | None = None,
+                 tz: str | tzinfo | None = None, presets: Mapping[str, Preset] | None = None,
+                 on_error: Callable[[Any, Any, InputError], None] | None = None,
+                 ) -> tuple[list[tuple[Any, dict]], list[str]]:
+    """(where, raw record) pairs -> ((where, ticket dict) pairs in input order, notes).
 
     ``source``: a preset name from sources.toml (None: the desk's own field names).
     ``columns``: desk field -> column, replacing the preset's entry (``--map``).
@@ -556,7 +556,7 @@ def convert_tickets(rows: Iterable[tuple[Any, Any]], name: str = "<tickets>", *,
     with paused():
         for line, raw in rows:
             try:
-                tickets.append(_convert(raw, line, name, preset, plan, zone, tally, found))
+                tickets.append((line, _convert(raw, line, name, preset, plan, zone, tally, found)))
             except InputError as exc:
                 if on_error is None:
                     raise
@@ -567,6 +567,13 @@ def convert_tickets(rows: Iterable[tuple[Any, Any]], name: str = "<tickets>", *,
     if header is None:
         notes += _json_notes(rows, name, plan, columns, found)
     return tickets, notes + tally.render()
+
+
+def convert_tickets(rows: Iterable[tuple[Any, Any]], name: str = "<tickets>", **options: Any,
+                    ) -> tuple[list[dict], list[str]]:
+    """:func:`convert_rows` without the positions: (ticket dicts, notes)."""
+    pairs, notes = convert_rows(rows, name, **options)
+    return [ticket for _, ticket in pairs], notes
 
 
 def _json_notes(rows: list, name: str, plan: Mapping[str, tuple[str, ...]], columns: Mapping[str, str],
@@ -591,12 +598,15 @@ def _json_notes(rows: list, name: str, plan: Mapping[str, tuple[str, ...]], colu
     return notes
 
 
-def read_tickets(text: str, name: str, *, source: str | None = None, suffix: str | None = None,
-                 columns: Mapping[str, str] | Iterable[str] | None = None, tz: str | tzinfo | None = None,
-                 presets: Mapping[str, Preset] | None = None,
-                 on_error: Callable[[Any, Any, InputError], None] | None = None) -> tuple[list[dict], list[str]]:
-    """A whole file's text -> (ticket dicts, notes); JSON or CSV by the preset, else by suffix."""
-    preset = get_preset(source, presets)
+def read_rows(text: str, name: str, *, source: str | None = None, suffix: str | None = None,
+              **options: Any) -> tuple[list[tuple[Any, dict]], list[str]]:
+    """A whole file's text -> ((where, ticket dict) pairs, notes).
+
+    JSON or CSV by the preset's format, else by the file's suffix (``suffix`` or
+    ``name``'s). ``options``: ``columns``, ``tz``, ``presets``, ``on_error`` as in
+    :func:`convert_rows`.
+    """
+    preset = get_preset(source, options.get("presets"))
     kind = preset.format
     if kind == "any":
         kind = "csv" if (suffix or Path(name).suffix).lower() == ".csv" else "json"
@@ -606,6 +616,11 @@ def read_tickets(text: str, name: str, *, source: str | None = None, suffix: str
         rows, notes = json_records(text, name)
     if not rows:
         raise InputError(f"{name}: no tickets in the file")
-    tickets, more = convert_tickets(rows, name, source=source, columns=columns, tz=tz, presets=presets,
-                                    on_error=on_error)
-    return tickets, notes + more
+    pairs, more = convert_rows(rows, name, source=source, **options)
+    return pairs, notes + more
+
+
+def read_tickets(text: str, name: str, **options: Any) -> tuple[list[dict], list[str]]:
+    """:func:`read_rows` without the positions: (ticket dicts, notes)."""
+    pairs, notes = read_rows(text, name, **options)
+    return [ticket for _, ticket in pairs], notes

@@ -368,3 +368,10 @@ def test_on_error_keeps_read_equal_used_plus_merged_plus_set_aside(kinds):
     assert counts["read"] == counts["used"] + counts["merged"] + counts["set_aside"]
     assert counts["set_aside"] == len(aside) == kinds.count("bad_alert") + kinds.count("bad_payload")
     assert counts["used"] == len(alerts) == len({a["id"] for a in alerts})
+
+
+def test_firing_with_an_endsat_stays_firing_and_is_said():
+    docs = [(1, payload(alert({"alertname": "A", "service": "w"}, ends="2026-03-02T02:30:00Z")))]
+    alerts, notes, _ = alertmap.read_alerts(docs, "f", POLICY)
+    assert alerts[0]["status"] == "firing" and alerts[0]["ends_at"] is None
+    assert "firing with an endsAt: read as still firing (endsAt is then only a time-out) (1 alert)" in notes

@@ -398,3 +398,10 @@ def test_on_error_sets_bad_tickets_aside_and_accounts_for_every_one(kinds):
         assert f"status 'hold' read as pending ({len(good)} ticket{'s' if len(good) != 1 else ''})" in notes
     else:
         assert not any(n.startswith("status 'hold'") for n in notes)
+
+
+def test_read_rows_keeps_where_each_ticket_came_from():
+    pairs, _ = sources.read_rows((SRC / "jira_export.csv").read_text(), "jira.csv", source="jira", tz="UTC")
+    assert [(where, t["id"]) for where, t in pairs] == [(2, "OPS-11"), (4, "OPS-12"), (5, "OPS-13"), (6, "OPS-14")]
+    pairs, _ = sources.read_rows((SRC / "zendesk_tickets.json").read_text(), "z.json", source="zendesk")
+    assert [where for where, _ in pairs] == ["tickets[0]", "tickets[1]", "tickets[2]", "tickets[3]"]
