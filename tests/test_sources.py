@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from desklib import records, sources
+from desklib import records, sources, timefmt
 from desklib.records import InputError
 from desklib.triage import load_rules, triage
 
@@ -405,3 +405,25 @@ def test_read_rows_keeps_where_each_ticket_came_from():
     assert [(where, t["id"]) for where, t in pairs] == [(2, "OPS-11"), (4, "OPS-12"), (5, "OPS-13"), (6, "OPS-14")]
     pairs, _ = sources.read_rows((SRC / "zendesk_tickets.json").read_text(), "z.json", source="zendesk")
     assert [where for where, _ in pairs] == ["tickets[0]", "tickets[1]", "tickets[2]", "tickets[3]"]
+
+
+# ----------------------------------------------------------------------------- date patterns
+
+@pytest.mark.parametrize("text, pattern, want", [
+    ("30/Sep/21 5:20 PM", "dd/MMM/yy h:mm a", datetime(2021, 9, 30, 17, 20)),
+    ("30/Sep/21 12:00 AM", "dd/MMM/yy h:mm a", datetime(2021, 9, 30, 0, 0)),
+    ("30/Sep/21 12:00 PM", "dd/MMM/yy h:mm a", datetime(2021, 9, 30, 12, 0)),
+    ("30 September 2021 17:20", "dd MMMM yyyy HH:mm", datetime(2021, 9, 30, 17, 20)),
+    ("2021-09-30 17:20:05.250", "yyyy-MM-dd HH:mm:ss.SSS", datetime(2021, 9, 30, 17, 20, 5, 250000)),
+    ("31/Sep/21 17:20", "dd/MMM/yy HH:mm", None),          # no such day
+    ("30/Sex/21 17:20", "dd/MMM/yy HH:mm", None),          # no such month
+    ("30/Sep/21 13:20 PM", "dd/MMM/yy h:mm a", None),      # 13 o'clock PM
+    ("30/Sep/21 17:20 extra", "dd/MMM/yy HH:mm", None),
+])
+def test_java_style_date_patterns(text, pattern, want):
+    assert timefmt.parse_local(text, pattern) == want
+
+
+def test_unknown_pattern_letters():
+    with pytest.raises(ValueError, match="unknown pattern letters 'QQ'"):
+        timefmt.compile_format("dd/QQ/yy")
