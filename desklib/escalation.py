@@ -31,13 +31,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from fractions import Fraction
 from typing import Iterable, Mapping
 
 from .records import Ticket
 from .routing import METRICS, Policy, route, severity_map, targets
-from .sla import Event, MetricClock, SlaStatus, as_utc, event_key
+from .sla import Event, FastClock, MetricClock, SlaStatus, as_utc, calendar_clock, event_key, fast_event_key
 
 __all__ = ["TicketState", "next_tier", "open_state", "open_states", "escalate", "escalate_all",
            "escalate_tickets", "escalation_frame", "state_events_frame"]
@@ -151,12 +151,82 @@ def escalate_all(states: Iterable[TicketState], policy: Policy, now: datetime) -
     dupes = sorted(i for i, n in seen.items() if n > 1)
     if dupes:
         raise ValueError(f"tickets {dupes} appear more than once")
-    return sorted((escalate(s, policy, now) for s in states), key=lambda s: s.id)
+    # escalate(s, policy, now) for each s, worked out by the fast path beside it (same results)
+    return sorted(_escalate_many(states, policy, now), key=lambda s: s.id)
 
 
 def escalate_tickets(tickets: Iterable[Ticket], severities, policy: Policy, now: datetime) -> list[TicketState]:
     """Route every ticket and escalate it up to ``now``: the desk's escalation run in one call."""
     return escalate_all(open_states(tickets, severities, policy), policy, now)
+
+
+# ---------------------------------------------------------------------------
+# The fast path: escalate() for many tickets, with less work per ticket
+# ---------------------------------------------------------------------------
+#
+# The same loop as escalate(), on sla.FastClock instead of sla.MetricClock, with each
+# (severity, tier)'s targets and calendar looked up once per run. States it was not
+# written for (timestamps that are not plain UTC datetimes, unknown metrics, a subclass)
+# go through escalate() itself. tests/test_escalation_fast.py checks both give equal
+# states on thousands of tickets.
+
+def _plain_utc(ts) -> bool:
+    return ts is None or (type(ts) is datetime and ts.tzinfo is timezone.utc)
+
+
+def _fast_path_fits(state: TicketState, now: datetime) -> bool:
+    t = state.ticket
+    return (type(state) is TicketState and type(now) is datetime and now.tzinfo is timezone.utc
+            and all(_plain_utc(ts) for ts in (t.created_at, t.first_response_at, t.resolved_at,
+                                              state.since, state.as_of))
+            and all(m in METRICS for m in state.carried)
+            and (state.as_of is None or now >= state.as_of))
+
+
+def _escalate_many(states: list[TicketState], policy: Policy, now: datetime):
+    """``escalate(s, policy, now)`` for each state, in order."""
+    now = as_utc(now, "now")
+    plans: dict = {}
+    for s in states:
+        yield _escalate_fast(s, policy, now, plans) if _fast_path_fits(s, now) else escalate(s, policy, now)
+
+
+def _escalate_fast(state: TicketState, policy: Policy, now: datetime, plans: dict) -> TicketState:
+    """:func:`escalate` on :class:`desklib.sla.FastClock`; ``plans`` remembers targets per (severity, tier)."""
+    ticket, severity = state.ticket, state.severity
+    if ticket.created_at > now:
+        return replace(state, as_of=now)
+    levels = policy.warning_levels
+    tier, since, step, carried, sla, history = \
+        state.tier, state.since, state.step, state.carried, state.sla, state.history
+    while True:
+        plan = plans.get((severity, tier))
+        if plan is None:
+            t = targets(severity, tier, policy)
+            plan = plans[severity, tier] = (t, calendar_clock(t.calendar))
+        t, clock = plan
+        clocks = {m: FastClock(ticket, m, t, levels, now, since, used, step, clock) for m, used in carried.items()}
+        misses = [c.due for c in clocks.values() if c.fires(c.due)]
+        up = next_tier(tier, policy)
+        if not misses or up is None:
+            break
+        at = min(misses)
+        missed = [m for m, c in clocks.items() if c.due == at]
+        closed = tuple(e for c in clocks.values() for e in c.events() if e.at <= at)
+        moved = Event(ticket.id, missed[0], "escalated", at, f"{tier} -> {up}: "
+                      f"{' and '.join(m.replace('_', ' ') for m in missed)} target missed", tier, step)
+        still_open = {m: (Fraction(0) if m in missed else c.share_at(at))
+                      for m, c in clocks.items() if c.running_at(at)}
+        finished = {m: c.status() for m, c in clocks.items() if m not in still_open}
+        tier, since, step, carried = up, at, step + 1, still_open
+        sla, history = {**sla, **finished}, history + closed + (moved,)
+
+    current = {m: c.status() for m, c in clocks.items()}
+    merged = {**sla, **current}
+    sla = {m: merged[m] for m in METRICS if m in merged}
+    log = tuple(sorted(history + tuple(e for c in clocks.values() for e in c.events()), key=fast_event_key))
+    return TicketState(ticket=ticket, severity=severity, tier=tier, since=since, step=step, carried=carried,
+                       sla=sla, events=log, history=history, as_of=now)
 
 
 # ---------------------------------------------------------------------------

@@ -481,3 +481,241 @@ def events_frame(events: Iterable[Event]):
     frame = pd.DataFrame(rows, columns=["ticket_id", "metric", "kind", "at", "detail", "tier", "step"])
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     return frame
+
+
+# ---------------------------------------------------------------------------
+# The fast path: the same clock with less work per ticket
+# ---------------------------------------------------------------------------
+#
+# Escalating 200,000 tickets asks the calendar the same few questions again and
+# again. The classes below answer exactly what :func:`due_at`, :func:`clock_time`
+# and :class:`MetricClock` answer (tests/test_escalation_fast.py compares them on
+# thousands of tickets), with three savings: each open day's interval is worked
+# out once per calendar and remembered; a clock is a plain object with slots
+# instead of a frozen dataclass with cached properties; and a fresh target's
+# share is a float division instead of a Fraction. Anything unusual (a start near
+# the ends of what datetime can hold, a walk longer than ten years) is handed to
+# the plain functions, so the two can never disagree.
+
+_ZERO = timedelta(0)
+_ONE_DAY = timedelta(days=1)
+_SAFE_FROM = datetime(2, 1, 1, tzinfo=timezone.utc)      # the fast walk stays well inside datetime's years
+_SAFE_TO = datetime(9980, 1, 1, tzinfo=timezone.utc)
+_FAST_DAYS = 3660                                        # ten years of days, then the plain walk
+
+
+class _AlwaysOpen:
+    """A 24x7 calendar: :func:`due_at` and :func:`clock_time` without the checks."""
+    __slots__ = ("calendar",)
+
+    def __init__(self, calendar: Calendar):
+        self.calendar = calendar
+
+    def due_at(self, start: datetime, duration: timedelta) -> datetime:
+        if duration < _ZERO:
+            return due_at(start, duration, self.calendar)          # the plain error
+        return start + duration if END - start >= duration else END
+
+    def clock_time(self, start: datetime, end: datetime) -> timedelta:
+        return _ZERO if end <= start else end - start
+
+
+class _BusinessHours:
+    """A business-hours calendar whose open days are worked out once each and remembered."""
+    __slots__ = ("calendar", "tz", "open_days", "holidays", "days")
+
+    def __init__(self, calendar: Calendar):
+        self.calendar = calendar
+        self.tz, self.open_days, self.holidays = _week(calendar)
+        self.days: dict[date, tuple[datetime, datetime] | None] = {}
+
+    def _interval(self, day: date) -> tuple[datetime, datetime] | None:
+        """``day``'s open interval in UTC, as :func:`_open_intervals` yields it (``None``: closed)."""
+        interval = self.days.get(day, False)
+        if interval is False:
+            interval = None
+            if day.weekday() in self.open_days and day not in self.holidays:
+                cal, tz = self.calendar, self.tz
+                opens = datetime.combine(day, cal.start, tzinfo=tz).astimezone(timezone.utc)
+                closes = datetime.combine(day, cal.end, tzinfo=tz).astimezone(timezone.utc)
+                if closes > opens:
+                    interval = (opens, closes)
+            self.days[day] = interval
+        return interval
+
+    def due_at(self, start: datetime, duration: timedelta) -> datetime:
+        if duration < _ZERO or not _SAFE_FROM <= start < _SAFE_TO:
+            return due_at(start, duration, self.calendar)
+        left = duration
+        day = start.astimezone(self.tz).date()
+        for _ in range(_FAST_DAYS):
+            interval = self._interval(day)
+            if interval is not None:
+                opens, closes = interval
+                begin = max(opens, start)
+                if begin <= closes:
+                    if left <= closes - begin:
+                        return begin + left
+                    left -= closes - begin
+            day += _ONE_DAY
+        return due_at(start, duration, self.calendar)
+
+    def clock_time(self, start: datetime, end: datetime) -> timedelta:
+        if end <= start:
+            return _ZERO
+        if not _SAFE_FROM <= start < _SAFE_TO:
+            return clock_time(start, end, self.calendar)
+        total = _ZERO
+        day = start.astimezone(self.tz).date()
+        for _ in range(_FAST_DAYS):
+            interval = self._interval(day)
+            if interval is not None:
+                opens, closes = interval
+                if opens >= end:
+                    return total
+                overlap = min(end, closes) - max(start, opens)
+                if overlap > _ZERO:
+                    total += overlap
+            day += _ONE_DAY
+        return clock_time(start, end, self.calendar)
+
+
+@lru_cache(maxsize=64)
+def calendar_clock(calendar: Calendar) -> _AlwaysOpen | _BusinessHours:
+    """The remembered fast form of ``calendar``: ``.due_at(start, duration)``, ``.clock_time(start, end)``.
+
+    Same answers as :func:`due_at` and :func:`clock_time` for UTC datetimes.
+    """
+    return _AlwaysOpen(calendar) if calendar.is_24x7 else _BusinessHours(calendar)
+
+
+_fmt_remembered = lru_cache(maxsize=1024)(_fmt)
+_KIND_RANK: dict[str, tuple[int, float]] = {}
+
+
+def fast_event_key(event: Event) -> tuple:
+    """:func:`event_key`, with each kind's rank remembered."""
+    rank = _KIND_RANK.get(event.kind)
+    if rank is None:
+        rank = _KIND_RANK[event.kind] = _kind_rank(event.kind)
+    return (event.at, event.ticket_id, event.step, rank, METRICS.index(event.metric))
+
+
+class FastClock:
+    """:class:`MetricClock` for UTC timestamps, with less work: the same ``due``, ``status()``,
+    ``events()``, ``share_at()``, ``running_at()`` and ``fires()``.
+
+    ``clock`` is :func:`calendar_clock` of the targets' calendar.
+    """
+    __slots__ = ("ticket", "metric", "targets", "levels", "now", "start", "used", "step",
+                 "target", "calendar", "clock", "stop", "pause", "_reached", "_due")
+
+    def __init__(self, ticket: Ticket, metric: str, targets: Targets, levels: tuple[float, ...],
+                 now: datetime, start: datetime, used: Fraction, step: int, clock):
+        self.ticket, self.metric, self.targets, self.levels = ticket, metric, targets, levels
+        self.now, self.start, self.used, self.step = now, start, used, step
+        self.target = targets.first_response if metric == "first_response" else targets.for_metric(metric)
+        self.calendar, self.clock = targets.calendar, clock
+        # stop and pause: as MetricClock.stop and MetricClock.pause
+        stamps = [ticket.resolved_at] + ([ticket.first_response_at] if metric == "first_response" else [])
+        known = [s for s in stamps if s is not None and s <= now]
+        self.stop = max(min(known), start) if known else None
+        first = ticket.first_response_at
+        self.pause = (max(first, start) if metric == "resolution" and ticket.status == "pending"
+                      and self.stop is None and first is not None and first <= now else None)
+        self._reached: dict[float, datetime | None] = {}
+        self._due = None
+
+    @property
+    def started(self) -> datetime:
+        return self.clock.due_at(self.start, _ZERO)
+
+    def ran(self, until: datetime) -> timedelta:
+        ends = [until] + [x for x in (self.pause, self.stop) if x is not None]
+        return self.clock.clock_time(self.start, min(ends))
+
+    def share_at(self, at: datetime) -> Fraction:
+        return self.used + Fraction(self.ran(at) // _US, self.target // _US)
+
+    def _elapsed(self, at: datetime) -> float:
+        """``float(self.share_at(at))``; a fresh target's share as one division (the same float)."""
+        if self.used:
+            return float(self.share_at(at))
+        return (self.ran(at) // _US) / (self.target // _US)
+
+    def reach(self, level: float) -> datetime | None:
+        reached = self._reached
+        if level not in reached:
+            reached[level] = self._reach(level)
+        return reached[level]
+
+    def _reach(self, level: float) -> datetime | None:
+        if self.used:
+            need = _level(level) - self.used
+            if need.numerator <= 0:
+                return None
+            need_time = _scale(self.target, need)
+        else:
+            need_time = _share_of(self.target, level)
+        at = self.clock.due_at(self.start, need_time)
+        if self.pause is None or at <= self.pause:
+            return at
+        return self.clock.due_at(self.now, need_time - self.clock.clock_time(self.start, self.pause))
+
+    @property
+    def due(self) -> datetime | None:
+        if self._due is None:
+            self._due = self.reach(1.0)
+        return self._due
+
+    def running_at(self, at: datetime) -> bool:
+        return self.stop is None or at < self.stop
+
+    def fires(self, at: datetime | None) -> bool:
+        return at is not None and at <= self.now and (self.stop is None or at < self.stop)
+
+    def status(self) -> SlaStatus:
+        due = self.due
+        if self.stop is not None:
+            met = self.stop <= due
+            state, elapsed = ("fulfilled" if met else "breached"), self._elapsed(self.stop)
+        else:
+            met, elapsed = None, self._elapsed(self.now)
+            state = "breached" if due <= self.now else "ok"
+            if state == "ok":
+                for level in self.levels:
+                    if self.fires(self.reach(level)):
+                        state = f"warning_{round(level * 100)}"
+        return SlaStatus(self.ticket.id, self.metric, self.targets.tier, self.target, self.started,
+                         due, elapsed, state, met, self.pause is not None, self.stop, self.step)
+
+    def events(self) -> list[Event]:
+        if self.start > self.now:
+            return []
+        tid, metric, tier, step = self.ticket.id, self.metric, self.targets.tier, self.step
+        if self.used == 0:
+            budget, left = self.target, ""
+        else:
+            budget = _scale(self.target, 1 - self.used)
+            left = f" ({_fmt(budget)} left)"
+        target = _fmt_remembered(self.target)
+        due = self.due
+        shown = due if self.pause is None else self.clock.due_at(self.start, budget)
+        out = [Event(tid, metric, "sla_applied", self.start,
+                     f"{metric} target {target}{left} on {tier} "
+                     f"({_describe(self.calendar)}); clock starts {_day_time(self.started)}, "
+                     f"due {_day_time(shown)}", tier, step)]
+        for level in self.levels:
+            at = self.reach(level)
+            if self.fires(at):
+                out.append(Event(tid, metric, f"warning_{round(level * 100)}", at,
+                                 f"{level:.0%} of {target} used", tier, step))
+        if self.fires(due):
+            out.append(Event(tid, metric, "breached", due, f"no {metric.replace('_', ' ')} within {target}",
+                             tier, step))
+        if self.stop is not None:
+            late = self.stop - due
+            out.append(Event(tid, metric, "fulfilled", self.stop,
+                             f"met, {_fmt(-late)} to spare" if late <= _ZERO else f"late by {_fmt(late)}",
+                             tier, step))
+        return out
