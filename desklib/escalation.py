@@ -37,7 +37,7 @@ from typing import Iterable, Mapping
 
 from .records import Ticket
 from .routing import METRICS, Policy, route, severity_map, targets
-from .sla import Event, FastClock, MetricClock, SlaStatus, as_utc, calendar_clock, event_key, fast_event_key
+from .sla import ClockPlan, Event, FastClock, MetricClock, SlaStatus, as_utc, event_key, fast_event_key
 
 __all__ = ["TicketState", "next_tier", "open_state", "open_states", "escalate", "escalate_all",
            "escalate_tickets", "escalation_frame", "state_events_frame"]
@@ -179,7 +179,7 @@ def _fast_path_fits(state: TicketState, now: datetime) -> bool:
     return (type(state) is TicketState and type(now) is datetime and now.tzinfo is timezone.utc
             and all(_plain_utc(ts) for ts in (t.created_at, t.first_response_at, t.resolved_at,
                                               state.since, state.as_of))
-            and all(m in METRICS for m in state.carried)
+            and all(m in METRICS and type(used) is Fraction for m, used in state.carried.items())
             and (state.as_of is None or now >= state.as_of))
 
 
@@ -203,9 +203,8 @@ def _escalate_fast(state: TicketState, policy: Policy, now: datetime, plans: dic
         plan = plans.get((severity, tier))
         if plan is None:
             t = targets(severity, tier, policy)
-            plan = plans[severity, tier] = (t, calendar_clock(t.calendar))
-        t, clock = plan
-        clocks = {m: FastClock(ticket, m, t, levels, now, since, used, step, clock) for m, used in carried.items()}
+            plan = plans[severity, tier] = {m: ClockPlan(t, m, levels) for m in METRICS}
+        clocks = {m: FastClock(plan[m], ticket, now, since, used, step) for m, used in carried.items()}
         misses = [c.due for c in clocks.values() if c.fires(c.due)]
         up = next_tier(tier, policy)
         if not misses or up is None:

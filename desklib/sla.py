@@ -589,7 +589,6 @@ def calendar_clock(calendar: Calendar) -> _AlwaysOpen | _BusinessHours:
     return _AlwaysOpen(calendar) if calendar.is_24x7 else _BusinessHours(calendar)
 
 
-_fmt_remembered = lru_cache(maxsize=1024)(_fmt)
 _KIND_RANK: dict[str, tuple[int, float]] = {}
 
 
@@ -601,47 +600,84 @@ def fast_event_key(event: Event) -> tuple:
     return (event.at, event.ticket_id, event.step, rank, METRICS.index(event.metric))
 
 
+def _scale_ratio(duration: timedelta, duration_us: int, num: int, den: int) -> timedelta:
+    """``_scale(duration, Fraction(num, den))`` without building the Fraction: the quotient and the
+    tie test are the same for any multiple of a fraction's terms (``den > 0``)."""
+    if num == den:
+        return duration
+    q, r = divmod(num * duration_us, den)
+    if 2 * r > den or (2 * r == den and q % 2):
+        q += 1
+    return timedelta(microseconds=q)
+
+
+class ClockPlan:
+    """What every clock of one metric on one severity's targets shares, worked out once:
+    the target, the calendar's fast form, each level's share of a fresh target, the texts."""
+    __slots__ = ("targets", "metric", "tier", "target", "target_us", "calendar", "clock", "levels",
+                 "fresh_need", "warnings", "applied", "breached")
+
+    def __init__(self, targets: Targets, metric: str, levels: tuple[float, ...]):
+        self.targets, self.metric, self.tier, self.levels = targets, metric, targets.tier, levels
+        self.target = targets.for_metric(metric)
+        self.target_us = self.target // _US
+        self.calendar = targets.calendar
+        self.clock = calendar_clock(self.calendar)
+        self.fresh_need = {level: _share_of(self.target, level) for level in (*levels, 1.0)}
+        text = _fmt(self.target)
+        self.warnings = tuple((level, f"warning_{round(level * 100)}", f"{level:.0%} of {text} used")
+                              for level in levels)
+        self.applied = (f"{metric} target {text}", f" on {self.tier} ({_describe(self.calendar)}); clock starts ")
+        self.breached = f"no {metric.replace('_', ' ')} within {text}"
+
+
 class FastClock:
     """:class:`MetricClock` for UTC timestamps, with less work: the same ``due``, ``status()``,
-    ``events()``, ``share_at()``, ``running_at()`` and ``fires()``.
-
-    ``clock`` is :func:`calendar_clock` of the targets' calendar.
+    ``events()``, ``share_at()`` and ``running_at()``. ``plan`` is the :class:`ClockPlan`
+    of the clock's targets and metric; ``used`` is a Fraction, as in :class:`MetricClock`.
     """
-    __slots__ = ("ticket", "metric", "targets", "levels", "now", "start", "used", "step",
-                 "target", "calendar", "clock", "stop", "pause", "_reached", "_due")
+    __slots__ = ("plan", "ticket", "now", "start", "used", "fresh", "step", "stop", "pause",
+                 "_reached", "_started", "due")
 
-    def __init__(self, ticket: Ticket, metric: str, targets: Targets, levels: tuple[float, ...],
-                 now: datetime, start: datetime, used: Fraction, step: int, clock):
-        self.ticket, self.metric, self.targets, self.levels = ticket, metric, targets, levels
-        self.now, self.start, self.used, self.step = now, start, used, step
-        self.target = targets.first_response if metric == "first_response" else targets.for_metric(metric)
-        self.calendar, self.clock = targets.calendar, clock
-        # stop and pause: as MetricClock.stop and MetricClock.pause
-        stamps = [ticket.resolved_at] + ([ticket.first_response_at] if metric == "first_response" else [])
-        known = [s for s in stamps if s is not None and s <= now]
-        self.stop = max(min(known), start) if known else None
+    def __init__(self, plan: ClockPlan, ticket: Ticket, now: datetime, start: datetime,
+                 used: Fraction, step: int):
+        self.plan, self.ticket, self.now, self.start, self.used, self.step = plan, ticket, now, start, used, step
+        self.fresh = not used
+        # MetricClock.stop: the earliest of the stamps that count, not before start
+        known = ticket.resolved_at
+        if known is not None and known > now:
+            known = None
         first = ticket.first_response_at
-        self.pause = (max(first, start) if metric == "resolution" and ticket.status == "pending"
-                      and self.stop is None and first is not None and first <= now else None)
+        if plan.metric == "first_response" and first is not None and first <= now and (known is None or first < known):
+            known = first
+        self.stop = None if known is None else start if start > known else known
+        # MetricClock.pause
+        self.pause = (start if start > first else first) if (
+            plan.metric == "resolution" and ticket.status == "pending" and self.stop is None
+            and first is not None and first <= now) else None
         self._reached: dict[float, datetime | None] = {}
-        self._due = None
+        self._started = None
+        self.due = self.reach(1.0)
 
     @property
     def started(self) -> datetime:
-        return self.clock.due_at(self.start, _ZERO)
+        if self._started is None:
+            self._started = self.plan.clock.due_at(self.start, _ZERO)
+        return self._started
 
     def ran(self, until: datetime) -> timedelta:
         ends = [until] + [x for x in (self.pause, self.stop) if x is not None]
-        return self.clock.clock_time(self.start, min(ends))
+        return self.plan.clock.clock_time(self.start, min(ends))
 
     def share_at(self, at: datetime) -> Fraction:
-        return self.used + Fraction(self.ran(at) // _US, self.target // _US)
+        return self.used + Fraction(self.ran(at) // _US, self.plan.target_us)
 
     def _elapsed(self, at: datetime) -> float:
-        """``float(self.share_at(at))``; a fresh target's share as one division (the same float)."""
-        if self.used:
-            return float(self.share_at(at))
-        return (self.ran(at) // _US) / (self.target // _US)
+        """``float(self.share_at(at))`` as one division of integers (int / int rounds as Fraction does)."""
+        ran, target, used = self.ran(at) // _US, self.plan.target_us, self.used
+        if self.fresh:
+            return ran / target
+        return (used.numerator * target + ran * used.denominator) / (used.denominator * target)
 
     def reach(self, level: float) -> datetime | None:
         reached = self._reached
@@ -650,23 +686,21 @@ class FastClock:
         return reached[level]
 
     def _reach(self, level: float) -> datetime | None:
-        if self.used:
-            need = _level(level) - self.used
-            if need.numerator <= 0:
+        plan = self.plan
+        if self.fresh:
+            need_time = plan.fresh_need[level]
+        else:                       # _scale(target, _level(level) - used) in integers, the same rounding
+            lv, used = _level(level), self.used
+            num = lv.numerator * used.denominator - used.numerator * lv.denominator
+            den = lv.denominator * used.denominator
+            if num <= 0:
                 return None
-            need_time = _scale(self.target, need)
-        else:
-            need_time = _share_of(self.target, level)
-        at = self.clock.due_at(self.start, need_time)
+            need_time = _scale_ratio(plan.target, plan.target_us, num, den)
+        clock = plan.clock
+        at = clock.due_at(self.start, need_time)
         if self.pause is None or at <= self.pause:
             return at
-        return self.clock.due_at(self.now, need_time - self.clock.clock_time(self.start, self.pause))
-
-    @property
-    def due(self) -> datetime | None:
-        if self._due is None:
-            self._due = self.reach(1.0)
-        return self._due
+        return clock.due_at(self.now, need_time - clock.clock_time(self.start, self.pause))
 
     def running_at(self, at: datetime) -> bool:
         return self.stop is None or at < self.stop
@@ -675,7 +709,7 @@ class FastClock:
         return at is not None and at <= self.now and (self.stop is None or at < self.stop)
 
     def status(self) -> SlaStatus:
-        due = self.due
+        plan, due = self.plan, self.due
         if self.stop is not None:
             met = self.stop <= due
             state, elapsed = ("fulfilled" if met else "breached"), self._elapsed(self.stop)
@@ -683,36 +717,33 @@ class FastClock:
             met, elapsed = None, self._elapsed(self.now)
             state = "breached" if due <= self.now else "ok"
             if state == "ok":
-                for level in self.levels:
+                for level in plan.levels:
                     if self.fires(self.reach(level)):
                         state = f"warning_{round(level * 100)}"
-        return SlaStatus(self.ticket.id, self.metric, self.targets.tier, self.target, self.started,
+        return SlaStatus(self.ticket.id, plan.metric, plan.tier, plan.target, self.started,
                          due, elapsed, state, met, self.pause is not None, self.stop, self.step)
 
     def events(self) -> list[Event]:
         if self.start > self.now:
             return []
-        tid, metric, tier, step = self.ticket.id, self.metric, self.targets.tier, self.step
-        if self.used == 0:
-            budget, left = self.target, ""
+        plan, tid, step, due = self.plan, self.ticket.id, self.step, self.due
+        metric, tier = plan.metric, plan.tier
+        if self.fresh:
+            budget, left = plan.target, ""
         else:
-            budget = _scale(self.target, 1 - self.used)
+            used = self.used
+            budget = _scale_ratio(plan.target, plan.target_us, used.denominator - used.numerator, used.denominator)
             left = f" ({_fmt(budget)} left)"
-        target = _fmt_remembered(self.target)
-        due = self.due
-        shown = due if self.pause is None else self.clock.due_at(self.start, budget)
+        shown = due if self.pause is None else plan.clock.due_at(self.start, budget)
+        head, middle = plan.applied
         out = [Event(tid, metric, "sla_applied", self.start,
-                     f"{metric} target {target}{left} on {tier} "
-                     f"({_describe(self.calendar)}); clock starts {_day_time(self.started)}, "
-                     f"due {_day_time(shown)}", tier, step)]
-        for level in self.levels:
+                     f"{head}{left}{middle}{_day_time(self.started)}, due {_day_time(shown)}", tier, step)]
+        for level, kind, detail in plan.warnings:
             at = self.reach(level)
             if self.fires(at):
-                out.append(Event(tid, metric, f"warning_{round(level * 100)}", at,
-                                 f"{level:.0%} of {target} used", tier, step))
+                out.append(Event(tid, metric, kind, at, detail, tier, step))
         if self.fires(due):
-            out.append(Event(tid, metric, "breached", due, f"no {metric.replace('_', ' ')} within {target}",
-                             tier, step))
+            out.append(Event(tid, metric, "breached", due, plan.breached, tier, step))
         if self.stop is not None:
             late = self.stop - due
             out.append(Event(tid, metric, "fulfilled", self.stop,
