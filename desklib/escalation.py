@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from fractions import Fraction
 from typing import Iterable, Mapping
 
+from ._gc import paused
 from .records import Ticket
 from .routing import METRICS, Policy, route, severity_map, targets
 from .sla import ClockPlan, Event, FastClock, MetricClock, SlaStatus, as_utc, event_key, fast_event_key
@@ -70,6 +71,43 @@ class TicketState:
     @property
     def escalations(self) -> int:
         return self.step
+
+
+class _Later:
+    """A log the fast path has not written out yet: ``make()`` writes it (see :class:`_Log`)."""
+    __slots__ = ("make",)
+
+    def __init__(self, make):
+        self.make = make
+
+    def __reduce__(self):                     # a copy or a pickle holds the log itself
+        return (tuple, (self.make(),))
+
+
+class _Log:
+    """``TicketState.events`` and ``.history``: read like the tuple they are. The fast path may
+    store a :class:`_Later` instead, written out (once) the first time the field is read, so an
+    escalation run that only asks where tickets are does not write 200,000 audit logs."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name]
+        if type(value) is _Later:
+            value = obj.__dict__[self.name] = value.make()
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.name] = value
+
+
+for _name in ("events", "history"):           # after @dataclass: its __init__, __eq__, __repr__ read through
+    _log = _Log()
+    _log.__set_name__(TicketState, _name)
+    setattr(TicketState, _name, _log)
 
 
 def next_tier(tier: str, policy: Policy) -> str | None:
@@ -152,12 +190,14 @@ def escalate_all(states: Iterable[TicketState], policy: Policy, now: datetime) -
     if dupes:
         raise ValueError(f"tickets {dupes} appear more than once")
     # escalate(s, policy, now) for each s, worked out by the fast path beside it (same results)
-    return sorted(_escalate_many(states, policy, now), key=lambda s: s.id)
+    with paused():
+        return sorted(_escalate_many(states, policy, now), key=lambda s: s.id)
 
 
 def escalate_tickets(tickets: Iterable[Ticket], severities, policy: Policy, now: datetime) -> list[TicketState]:
     """Route every ticket and escalate it up to ``now``: the desk's escalation run in one call."""
-    return escalate_all(open_states(tickets, severities, policy), policy, now)
+    with paused():                                      # no cycles among the states: see _gc.paused
+        return escalate_all(open_states(tickets, severities, policy), policy, now)
 
 
 # ---------------------------------------------------------------------------
@@ -170,17 +210,18 @@ def escalate_tickets(tickets: Iterable[Ticket], severities, policy: Policy, now:
 # go through escalate() itself. tests/test_escalation_fast.py checks both give equal
 # states on thousands of tickets.
 
-def _plain_utc(ts) -> bool:
-    return ts is None or (type(ts) is datetime and ts.tzinfo is timezone.utc)
-
-
 def _fast_path_fits(state: TicketState, now: datetime) -> bool:
-    t = state.ticket
-    return (type(state) is TicketState and type(now) is datetime and now.tzinfo is timezone.utc
-            and all(_plain_utc(ts) for ts in (t.created_at, t.first_response_at, t.resolved_at,
-                                              state.since, state.as_of))
-            and all(m in METRICS and type(used) is Fraction for m, used in state.carried.items())
-            and (state.as_of is None or now >= state.as_of))
+    """Is ``state`` one :func:`_escalate_fast` was written for (plain UTC datetimes, known metrics,
+    carried shares below 1, time not going back)? The others go through :func:`escalate`."""
+    t, utc = state.ticket, timezone.utc
+    for ts in (t.created_at, t.first_response_at, t.resolved_at, state.since, state.as_of):
+        if ts is not None and (type(ts) is not datetime or ts.tzinfo is not utc):
+            return False
+    for m, used in state.carried.items():
+        if m not in METRICS or type(used) is not Fraction or used.numerator >= used.denominator:
+            return False
+    return (type(state) is TicketState and type(now) is datetime and now.tzinfo is utc
+            and type(state.history) is tuple and (state.as_of is None or now >= state.as_of))
 
 
 def _escalate_many(states: list[TicketState], policy: Policy, now: datetime):
@@ -192,13 +233,14 @@ def _escalate_many(states: list[TicketState], policy: Policy, now: datetime):
 
 
 def _escalate_fast(state: TicketState, policy: Policy, now: datetime, plans: dict) -> TicketState:
-    """:func:`escalate` on :class:`desklib.sla.FastClock`; ``plans`` remembers targets per (severity, tier)."""
+    """:func:`escalate` on :class:`desklib.sla.FastClock`; ``plans`` remembers the clock plans per
+    (severity, tier). The audit log (``events``, ``history``) is written when first read."""
     ticket, severity = state.ticket, state.severity
     if ticket.created_at > now:
         return replace(state, as_of=now)
     levels = policy.warning_levels
-    tier, since, step, carried, sla, history = \
-        state.tier, state.since, state.step, state.carried, state.sla, state.history
+    tier, since, step, carried, sla = state.tier, state.since, state.step, state.carried, state.sla
+    left = []                                  # (clocks, instant, escalated event) per tier left
     while True:
         plan = plans.get((severity, tier))
         if plan is None:
@@ -211,21 +253,36 @@ def _escalate_fast(state: TicketState, policy: Policy, now: datetime, plans: dic
             break
         at = min(misses)
         missed = [m for m, c in clocks.items() if c.due == at]
-        closed = tuple(e for c in clocks.values() for e in c.events() if e.at <= at)
         moved = Event(ticket.id, missed[0], "escalated", at, f"{tier} -> {up}: "
                       f"{' and '.join(m.replace('_', ' ') for m in missed)} target missed", tier, step)
+        left.append((clocks, at, moved))
         still_open = {m: (Fraction(0) if m in missed else c.share_at(at))
                       for m, c in clocks.items() if c.running_at(at)}
         finished = {m: c.status() for m, c in clocks.items() if m not in still_open}
-        tier, since, step, carried = up, at, step + 1, still_open
-        sla, history = {**sla, **finished}, history + closed + (moved,)
+        tier, since, step, carried, sla = up, at, step + 1, still_open, {**sla, **finished}
 
     current = {m: c.status() for m, c in clocks.items()}
     merged = {**sla, **current}
     sla = {m: merged[m] for m in METRICS if m in merged}
-    log = tuple(sorted(history + tuple(e for c in clocks.values() for e in c.events()), key=fast_event_key))
+    base, closed = state.history, []           # closed: the history, once written
+
+    def written_history() -> tuple:
+        if not closed:
+            closed.append(_history(base, left))
+        return closed[0]
+
+    history = _Later(written_history) if left else base
+    log = _Later(lambda: tuple(sorted(written_history() + tuple(e for c in clocks.values() for e in c.events()),
+                                      key=fast_event_key)))
     return TicketState(ticket=ticket, severity=severity, tier=tier, since=since, step=step, carried=carried,
                        sla=sla, events=log, history=history, as_of=now)
+
+
+def _history(base: tuple, left: list) -> tuple:
+    """The closed part of the log: each tier's events up to the instant the ticket left it."""
+    for clocks, at, moved in left:
+        base = base + tuple(e for c in clocks.values() for e in c.events() if e.at <= at) + (moved,)
+    return base
 
 
 # ---------------------------------------------------------------------------

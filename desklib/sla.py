@@ -614,8 +614,8 @@ def _scale_ratio(duration: timedelta, duration_us: int, num: int, den: int) -> t
 class ClockPlan:
     """What every clock of one metric on one severity's targets shares, worked out once:
     the target, the calendar's fast form, each level's share of a fresh target, the texts."""
-    __slots__ = ("targets", "metric", "tier", "target", "target_us", "calendar", "clock", "levels",
-                 "fresh_need", "warnings", "applied", "breached")
+    __slots__ = ("targets", "metric", "tier", "target", "target_us", "calendar", "clock", "always_open",
+                 "levels", "fresh_need", "warnings", "applied", "breached")
 
     def __init__(self, targets: Targets, metric: str, levels: tuple[float, ...]):
         self.targets, self.metric, self.tier, self.levels = targets, metric, targets.tier, levels
@@ -623,6 +623,7 @@ class ClockPlan:
         self.target_us = self.target // _US
         self.calendar = targets.calendar
         self.clock = calendar_clock(self.calendar)
+        self.always_open = self.calendar.is_24x7
         self.fresh_need = {level: _share_of(self.target, level) for level in (*levels, 1.0)}
         text = _fmt(self.target)
         self.warnings = tuple((level, f"warning_{round(level * 100)}", f"{level:.0%} of {text} used")
@@ -655,22 +656,27 @@ class FastClock:
         self.pause = (start if start > first else first) if (
             plan.metric == "resolution" and ticket.status == "pending" and self.stop is None
             and first is not None and first <= now) else None
-        self._reached: dict[float, datetime | None] = {}
         self._started = None
-        self.due = self.reach(1.0)
+        self.due = due = self._reach(1.0)
+        self._reached: dict[float, datetime | None] = {1.0: due}
 
     @property
     def started(self) -> datetime:
         if self._started is None:
-            self._started = self.plan.clock.due_at(self.start, _ZERO)
+            self._started = self.start if self.plan.always_open else self.plan.clock.due_at(self.start, _ZERO)
         return self._started
 
     def ran(self, until: datetime) -> timedelta:
-        ends = [until] + [x for x in (self.pause, self.stop) if x is not None]
-        return self.plan.clock.clock_time(self.start, min(ends))
+        pause, stop = self.pause, self.stop
+        if pause is not None and pause < until:
+            until = pause
+        if stop is not None and stop < until:
+            until = stop
+        return self.plan.clock.clock_time(self.start, until)
 
     def share_at(self, at: datetime) -> Fraction:
-        return self.used + Fraction(self.ran(at) // _US, self.plan.target_us)
+        share = Fraction(self.ran(at) // _US, self.plan.target_us)
+        return share if self.fresh else self.used + share
 
     def _elapsed(self, at: datetime) -> float:
         """``float(self.share_at(at))`` as one division of integers (int / int rounds as Fraction does)."""
@@ -696,11 +702,14 @@ class FastClock:
             if num <= 0:
                 return None
             need_time = _scale_ratio(plan.target, plan.target_us, num, den)
-        clock = plan.clock
-        at = clock.due_at(self.start, need_time)
+        clock, start = plan.clock, self.start
+        if plan.always_open:                             # _AlwaysOpen.due_at, written out
+            at = start + need_time if END - start >= need_time else END
+        else:
+            at = clock.due_at(start, need_time)
         if self.pause is None or at <= self.pause:
             return at
-        return clock.due_at(self.now, need_time - clock.clock_time(self.start, self.pause))
+        return clock.due_at(self.now, need_time - clock.clock_time(start, self.pause))
 
     def running_at(self, at: datetime) -> bool:
         return self.stop is None or at < self.stop
