@@ -36,9 +36,9 @@ from fractions import Fraction
 from typing import Iterable, Mapping
 
 from ._gc import paused
-from .records import Ticket
+from .records import InputError, Ticket
 from .routing import METRICS, Policy, route, severity_map, targets
-from .sla import ClockPlan, Event, FastClock, MetricClock, SlaStatus, as_utc, event_key, fast_event_key
+from .sla import ClockPlan, ClockSpanError, Event, FastClock, MetricClock, SlaStatus, as_utc, event_key, fast_event_key
 
 __all__ = ["TicketState", "next_tier", "open_state", "open_states", "escalate", "escalate_all",
            "escalate_tickets", "escalation_frame", "state_events_frame"]
@@ -229,7 +229,10 @@ def _escalate_many(states: list[TicketState], policy: Policy, now: datetime):
     now = as_utc(now, "now")
     plans: dict = {}
     for s in states:
-        yield _escalate_fast(s, policy, now, plans) if _fast_path_fits(s, now) else escalate(s, policy, now)
+        try:
+            yield _escalate_fast(s, policy, now, plans) if _fast_path_fits(s, now) else escalate(s, policy, now)
+        except ClockSpanError as e:          # e.g. a ticket built in code in year 1, a business-hours tier
+            raise InputError(f"ticket {s.id!r}: {e}") from None
 
 
 def _escalate_fast(state: TicketState, policy: Policy, now: datetime, plans: dict) -> TicketState:

@@ -83,6 +83,11 @@ def _week(calendar: Calendar):
             frozenset(calendar.holidays))
 
 
+class ClockSpanError(ValueError):
+    """A business-hours clock that would run longer than :data:`_MAX_DAYS` days (no opening, or
+    a ``start`` and ``now`` centuries apart)."""
+
+
 _MAX_DAYS = 3660 * 8       # no target is longer than ten years of one open day a week
 
 
@@ -117,7 +122,8 @@ def _open_intervals(calendar: Calendar, start: datetime) -> Iterator[tuple[datet
         if day == date.max:
             return
         day += timedelta(days=1)
-    raise ValueError(f"no opening within {_MAX_DAYS} days on {calendar.describe()}")
+    raise ClockSpanError(f"business hours on {calendar.describe()} are counted at most {_MAX_DAYS} days "
+                         f"({_MAX_DAYS // 366} years) from {start:%Y-%m-%d}; this clock runs longer")
 
 
 def clock_start(start: datetime, calendar: Calendar) -> datetime:
