@@ -5,17 +5,24 @@ The tickets are spread over the fixture day (Monday 2026-03-02, UTC) with the fo
 severities in the fixture day's proportions and the four statuses; a third has a first
 response, a sixth is resolved. Prints the time of one run (after a small warm-up), the
 tickets per second, the CPU seconds (on a loaded machine the wall clock says more about the
-load than about the code), and what the run found (so two runs can be compared).
+load than about the code), and what the run found (so two runs can be compared). The run
+writes each ticket's audit log when it is first read; the second line times reading all of
+them (``state.events``), which the run itself does not need. The first line is the machine's
+reference loop (see ``benchmarks/run.py``): compare runs on different machines through it.
 
     .venv/bin/python benchmarks/bench_escalation.py [n]
 """
 from __future__ import annotations
 
+import os
 import random
 import sys
 import time
 from collections import Counter
 from datetime import timedelta
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_correlate import reference_loop  # noqa: E402
 
 from desklib.data import DAY_END, DAY_START
 from desklib.escalation import escalate_tickets
@@ -53,17 +60,24 @@ def measure(n: int) -> dict:
     states = escalate_tickets(tickets, sev, policy, DAY_END)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert len(states) == n and len({s.id for s in states}) == n      # every ticket exactly once
+    start, log_cpu = time.perf_counter(), time.process_time()
+    events = sum(len(s.events) for s in states)                       # every audit log written out
+    log_seconds, log_cpu = time.perf_counter() - start, time.process_time() - log_cpu
     return {"tickets": n, "seconds": seconds, "cpu_seconds": cpu, "per_second": n / seconds,
-            "final_tiers": dict(sorted(Counter(s.tier for s in states).items()))}
+            "final_tiers": dict(sorted(Counter(s.tier for s in states).items())),
+            "log_seconds": log_seconds, "log_cpu_seconds": log_cpu, "events": events}
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     n = int(argv[0]) if argv else 200_000
+    print(f"python {sys.version.split()[0]}; reference loop (10M additions): {reference_loop():.2f} s", flush=True)
     result = measure(n)
     print(f"escalate_tickets, {result['tickets']:,} tickets: {result['seconds']:.2f} s "
           f"({result['cpu_seconds']:.2f} s of CPU; {result['per_second']:,.0f} tickets/s); "
           f"final tiers {result['final_tiers']}")
+    print(f"then reading every audit log ({result['events']:,} events): {result['log_seconds']:.2f} s "
+          f"({result['log_cpu_seconds']:.2f} s of CPU)")
     return 0
 
 

@@ -52,6 +52,7 @@ class TicketState:
     ``since`` is when it arrived there. ``carried`` holds the metrics still open
     when it arrived, with the share of their target already used. ``sla`` is each
     metric's status and ``events`` the full audit log, both as of ``as_of``.
+    (:func:`escalate_all` writes ``events`` and ``history`` out when they are first read.)
     """
     ticket: Ticket
     severity: str
