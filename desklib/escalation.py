@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from typing import Iterable, Mapping
 
@@ -52,7 +52,7 @@ class TicketState:
     ``since`` is when it arrived there. ``carried`` holds the metrics still open
     when it arrived, with the share of their target already used. ``sla`` is each
     metric's status and ``events`` the full audit log, both as of ``as_of``.
-    (:func:`escalate_all` writes ``events`` and ``history`` out when they are first read.)
+    (:func:`escalate_all` writes ``sla``, ``events`` and ``history`` out when first read.)
     """
     ticket: Ticket
     severity: str
@@ -75,22 +75,27 @@ class TicketState:
 
 
 class _Later:
-    """A log the fast path has not written out yet: ``make()`` writes it (see :class:`_Log`)."""
+    """A field the fast path has not written out yet: ``make()`` writes it (see :class:`_WrittenWhenRead`)."""
     __slots__ = ("make",)
 
     def __init__(self, make):
         self.make = make
 
-    def __reduce__(self):                     # a copy or a pickle holds the log itself
-        return (tuple, (self.make(),))
+    def __reduce__(self):                     # a copy or a pickle holds the value itself
+        return (_written, (self.make(),))
 
 
-class _Log:
-    """``TicketState.events`` and ``.history``: read like the tuple they are. The fast path may
-    store a :class:`_Later` instead, written out (once) the first time the field is read, so an
-    escalation run that only asks where tickets are does not write 200,000 audit logs."""
+def _written(value):
+    return value
 
-    def __set_name__(self, owner, name):
+
+class _WrittenWhenRead:
+    """``TicketState.sla``, ``.events`` and ``.history`` read like the dict and tuples they are.
+    The fast path may store a :class:`_Later` instead, written out (once) the first time the
+    field is read, so an escalation run that only asks where tickets are does not write
+    200,000 audit logs."""
+
+    def __init__(self, name: str):
         self.name = name
 
     def __get__(self, obj, owner=None):
@@ -105,10 +110,8 @@ class _Log:
         obj.__dict__[self.name] = value
 
 
-for _name in ("events", "history"):           # after @dataclass: its __init__, __eq__, __repr__ read through
-    _log = _Log()
-    _log.__set_name__(TicketState, _name)
-    setattr(TicketState, _name, _log)
+for _name in ("sla", "events", "history"):    # after @dataclass: its __init__, __eq__, __repr__ read through
+    setattr(TicketState, _name, _WrittenWhenRead(_name))
 
 
 def next_tier(tier: str, policy: Policy) -> str | None:
@@ -229,9 +232,12 @@ def _escalate_many(states: list[TicketState], policy: Policy, now: datetime):
     """``escalate(s, policy, now)`` for each state, in order."""
     now = as_utc(now, "now")
     plans: dict = {}
+    fast = all(rule.first_response > timedelta(0) and rule.resolution > timedelta(0)
+               for rule in policy.severities.values())          # a zero target: escalate() says what it says
     for s in states:
         try:
-            yield _escalate_fast(s, policy, now, plans) if _fast_path_fits(s, now) else escalate(s, policy, now)
+            yield (_escalate_fast(s, policy, now, plans) if fast and _fast_path_fits(s, now)
+                   else escalate(s, policy, now))
         except ClockSpanError as e:          # e.g. a ticket built in code in year 1, a business-hours tier
             raise InputError(f"ticket {s.id!r}: {e}") from None
 
@@ -243,8 +249,8 @@ def _escalate_fast(state: TicketState, policy: Policy, now: datetime, plans: dic
     if ticket.created_at > now:
         return replace(state, as_of=now)
     levels = policy.warning_levels
-    tier, since, step, carried, sla = state.tier, state.since, state.step, state.carried, state.sla
-    left = []                                  # (clocks, instant, escalated event) per tier left
+    tier, since, step, carried = state.tier, state.since, state.step, state.carried
+    left = []                                  # (clocks, instant, escalated event, still open) per tier left
     while True:
         plan = plans.get((severity, tier))
         if plan is None:
@@ -259,15 +265,15 @@ def _escalate_fast(state: TicketState, policy: Policy, now: datetime, plans: dic
         missed = [m for m, c in clocks.items() if c.due == at]
         moved = Event(ticket.id, missed[0], "escalated", at, f"{tier} -> {up}: "
                       f"{' and '.join(m.replace('_', ' ') for m in missed)} target missed", tier, step)
-        left.append((clocks, at, moved))
         still_open = {m: (Fraction(0) if m in missed else c.share_at(at))
                       for m, c in clocks.items() if c.running_at(at)}
-        finished = {m: c.status() for m, c in clocks.items() if m not in still_open}
-        tier, since, step, carried, sla = up, at, step + 1, still_open, {**sla, **finished}
+        left.append((clocks, at, moved, still_open))
+        tier, since, step, carried = up, at, step + 1, still_open
 
-    current = {m: c.status() for m, c in clocks.items()}
-    merged = {**sla, **current}
-    sla = {m: merged[m] for m in METRICS if m in merged}
+    if now - state.since < _CENTURIES:
+        sla = _Later(lambda: _statuses(state.sla, left, clocks))
+    else:                                      # a clock across centuries may be refused: find out now
+        sla = _statuses(state.sla, left, clocks)
     base, closed = state.history, []           # closed: the history, once written
 
     def written_history() -> tuple:
@@ -282,9 +288,21 @@ def _escalate_fast(state: TicketState, policy: Policy, now: datetime, plans: dic
                        sla=sla, events=log, history=history, as_of=now)
 
 
+#: Statuses of clocks that ran this long are worked out at once (see sla.ClockSpanError).
+_CENTURIES = timedelta(days=50 * 365)
+
+
+def _statuses(sla: Mapping, left: list, clocks: dict) -> dict:
+    """The ``sla`` of escalate(): each metric's status where it stopped or where it stands."""
+    for tier_clocks, _, _, still_open in left:
+        sla = {**sla, **{m: c.status() for m, c in tier_clocks.items() if m not in still_open}}
+    merged = {**sla, **{m: c.status() for m, c in clocks.items()}}
+    return {m: merged[m] for m in METRICS if m in merged}
+
+
 def _history(base: tuple, left: list) -> tuple:
     """The closed part of the log: each tier's events up to the instant the ticket left it."""
-    for clocks, at, moved in left:
+    for clocks, at, moved, _ in left:
         base = base + tuple(e for c in clocks.values() for e in c.events() if e.at <= at) + (moved,)
     return base
 

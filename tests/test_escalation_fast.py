@@ -102,16 +102,18 @@ def test_replaying_a_fast_run_later_equals_plain_replay(name):
     assert_same(escalate_all(fast_early, policy, late), escalate_tickets(tickets, sev, policy, late))
 
 
-def test_the_log_written_when_read_is_the_same_whatever_is_read_first():
+def test_the_fields_written_when_read_are_the_same_whatever_is_read_first():
     policy = POLICIES["lesson"]
     tickets, sev = random_tickets(random.Random(3), 200, WEEKS[0])
     now = WEEKS[0] + 100 * H
     reference = plain(open_states(tickets, sev, policy), policy, now)
     history_first = escalate_tickets(tickets, sev, policy, now)
     events_first = escalate_tickets(tickets, sev, policy, now)
-    for h, e, r in zip(history_first, events_first, reference):
-        assert h.history == r.history and h.events == r.events
-        assert e.events == r.events and e.history == r.history
+    sla_first = escalate_tickets(tickets, sev, policy, now)
+    for h, e, s, r in zip(history_first, events_first, sla_first, reference):
+        assert h.history == r.history and h.events == r.events and h.sla == r.sla
+        assert e.events == r.events and e.history == r.history and e.sla == r.sla
+        assert s.sla == r.sla and s.events == r.events and s.history == r.history
         assert set(e.events) >= set(e.history)            # the open tier's log adds to the closed part
 
 
@@ -124,6 +126,19 @@ def test_fast_states_copy_and_pickle_as_their_logs():
     assert pickle.loads(pickle.dumps(fast)) == reference
     assert copy.deepcopy(fast) == reference
     assert [copy.copy(s) for s in fast] == reference
+
+
+def test_a_policy_with_a_zero_target_goes_through_escalate():
+    """A policy built in code with a 0 target (the file refuses one): escalate() decides, eagerly."""
+    policy = POLICIES["lesson"]
+    rule = replace(policy.severities["SEV3"], first_response=timedelta(0))
+    zero = replace(policy, severities={**policy.severities, "SEV3": rule})
+    states = open_states([Ticket("z1", datetime(2026, 3, 2, 9, tzinfo=UTC), status="new")], {"z1": "SEV3"}, zero)
+    now = datetime(2026, 3, 3, tzinfo=UTC)
+    with pytest.raises(ZeroDivisionError):
+        escalate(states[0], zero, now)
+    with pytest.raises(ZeroDivisionError):
+        escalate_all(states, zero, now)
 
 
 def test_states_the_fast_path_was_not_written_for_go_through_escalate():
