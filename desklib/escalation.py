@@ -186,7 +186,8 @@ def escalate_all(states: Iterable[TicketState], policy: Policy, now: datetime) -
     """:func:`escalate` every ticket; the result holds each ticket exactly once, sorted by id.
 
     Two states for one ticket are a bug upstream, so they raise instead of one
-    silently winning.
+    silently winning. (It runs the fast path below, which gives what ``escalate`` gives;
+    each state's ``sla`` and log are written out when first read.)
     """
     states = list(states)
     seen = Counter(s.id for s in states)                # one pass: linear in the tickets
@@ -265,7 +266,7 @@ def _escalate_fast(state: TicketState, policy: Policy, now: datetime, plans: dic
         missed = [m for m, c in clocks.items() if c.due == at]
         moved = Event(ticket.id, missed[0], "escalated", at, f"{tier} -> {up}: "
                       f"{' and '.join(m.replace('_', ' ') for m in missed)} target missed", tier, step)
-        still_open = {m: (Fraction(0) if m in missed else c.share_at(at))
+        still_open = {m: (_NO_SHARE if m in missed else c.share_at(at))
                       for m, c in clocks.items() if c.running_at(at)}
         left.append((clocks, at, moved, still_open))
         tier, since, step, carried = up, at, step + 1, still_open
@@ -288,6 +289,7 @@ def _escalate_fast(state: TicketState, policy: Policy, now: datetime, plans: dic
                        sla=sla, events=log, history=history, as_of=now)
 
 
+_NO_SHARE = Fraction(0)                        # a fresh target (Fractions do not change: one will do)
 #: Statuses of clocks that ran this long are worked out at once (see sla.ClockSpanError).
 _CENTURIES = timedelta(days=50 * 365)
 
