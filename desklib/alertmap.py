@@ -257,7 +257,7 @@ def _common(raw: Any, policy: AlertPolicy, where: str) -> tuple[dict, list[str],
     w.rid = fp = fp.strip()
     name = labels.get("alertname", "")
     if not name.strip():
-        raise w.error("labels.alertname", "missing")
+        raise w.error("labels.alertname", "is empty" if "alertname" in labels else "missing")
     annotations = _strings(raw.get("annotations"), w, "annotations")
     service, note = pick_service(labels, policy)
     notes += [note] if note else []
@@ -401,7 +401,7 @@ def expand(docs: Iterable[tuple[Any, Any]], policy: AlertPolicy, name: str = "<a
             truncated[key if isinstance(key, str) and key else "(no groupKey)"].append(n_trunc)
         payload_keys.update(set(doc) - _PAYLOAD_READ)
         for i, item in enumerate(items, start=1):
-            one(normalize_webhook_alert, item, f"{at}: alerts[{i}]")
+            one(normalize_webhook_alert, item, f"{at}: alerts[{i}]" if line not in ("", None) else f"{at}:alerts[{i}]")
     file_notes = []
     for key in sorted(truncated):
         counts = truncated[key]

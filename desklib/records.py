@@ -883,6 +883,31 @@ def _is_webhook(rec: Any) -> bool:
     return isinstance(rec, dict) and (doc_kind(rec) is not None or "version" in rec or "groupKey" in rec)
 
 
+#: The fields of an Alertmanager webhook payload and of each of its alerts that its documentation
+#: lists: read, or known and of no use to the desk (never worth a note). Anything else
+#: (Grafana's extras, an API v2 alert's) is named in the notes.
+WEBHOOK_FIELDS = ("version", "groupKey", "truncatedAlerts", "status", "receiver", "groupLabels",
+                  "commonLabels", "commonAnnotations", "externalURL", "alerts")
+WEBHOOK_ALERT_FIELDS = ("status", "labels", "annotations", "startsAt", "endsAt", "generatorURL",
+                        "fingerprint")
+_UNREAD_LISTS = {"payload fields not read: ": WEBHOOK_FIELDS, "alert fields not read: ": WEBHOOK_ALERT_FIELDS}
+
+
+def _worth_a_note(note: str) -> str | None:
+    """A note of :func:`desklib.alertmap.read_alerts` as the report keeps it, or None.
+
+    The firing/resolved count and the merged copies are in the summary and the accounting
+    already; the documented Alertmanager fields the desk leaves alone are not news.
+    """
+    if note.startswith("status: ") or note.endswith("merged into the alert"):
+        return None
+    for head, known in _UNREAD_LISTS.items():
+        if note.startswith(head):
+            left = [item for item in note[len(head):].split(", ") if item.split(" ×")[0] not in known]
+            return head + ", ".join(left) if left else None
+    return note
+
+
 def _webhook_alerts(rows: Iterable[tuple[Any, Any, Any]], name: str, service_label: Any,
                     on_error: str, report: LoadReport) -> list[Alert]:
     """Alertmanager/Grafana webhook payloads and API v2 alerts -> alerts (:mod:`desklib.alertmap`).
@@ -896,6 +921,8 @@ def _webhook_alerts(rows: Iterable[tuple[Any, Any, Any]], name: str, service_lab
     from . import alertmap
     docs = []
     for line, rec, raw in rows:
+        if isinstance(rec, dict) and alertmap.doc_kind(rec) is None:     # 'version' or 'groupKey' only
+            rec = _Unreadable("missing (not an Alertmanager webhook payload?)", "alerts")
         if isinstance(rec, _Unreadable):
             report.read += 1
             problem = _Where(name, line, "payload").error(rec.field, rec.reason)
@@ -918,7 +945,7 @@ def _webhook_alerts(rows: Iterable[tuple[Any, Any, Any]], name: str, service_lab
         assert report.set_aside - set_aside == counts["set_aside"]
         report.read += counts["read"]
         report.merged += counts["merged"]
-        report.notes.extend(f"{name}: {note}" for note in notes)
+        report.notes.extend(f"{name}: {note}" for note in map(_worth_a_note, notes) if note)
     else:
         merged = []
     alerts = [Alert(**alert) for alert in merged]
