@@ -285,3 +285,34 @@ def test_subprocess_round_trip():
     run = subprocess.run([sys.executable, "-m", "desklib", "correlate", str(SOURCES / "alertmanager_capture.jsonl"),
                           "--window", "30s"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert run.returncode == 0 and "resolved 02:14:30" in run.stdout and "7 read, 5 used" in run.stderr
+
+
+# ----------------------------------------------------------------------------- the new fields round-trip
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_new_fields_survive_save_load_and_frames(tmp_path, suffix):
+    from desklib import records
+    alerts, _ = read_alerts(SOURCES / "alertmanager_capture.jsonl")
+    assert any(a.status == "resolved" and a.ends_at for a in alerts) and any(a.runbook_url for a in alerts)
+    assert any(a.severity_given == "page" for a in alerts)
+    path = tmp_path / f"a{suffix}"
+    records.save_alerts(alerts, path)
+    again, report = read_alerts(path)
+    assert again == alerts and report.set_aside == 0
+    assert records.frame_to_alerts(records.alerts_to_frame(alerts)) == alerts
+    tickets, _ = read_tickets(SOURCES / "zendesk_tickets.json", source="zendesk")
+    assert any(t.source_priority for t in tickets)
+    path = tmp_path / f"t{suffix}"
+    records.save_tickets(tickets, path)
+    assert read_tickets(path)[0] == tickets
+    assert records.frame_to_tickets(records.tickets_to_frame(tickets)) == tickets
+
+
+def test_a_plain_csv_ticket_with_no_text_no_longer_rejects_the_file(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id,created_at,subject,body\nt1,2026-03-02T09:00:00Z,site down,503 everywhere\n"
+                    "t2,2026-03-02T09:05:00Z,,\n", encoding="utf-8")
+    doc = triage_json(path)
+    assert doc["input"] == {"read": 2, "used": 2, "set_aside": 0, "merged": 0}
+    assert by_id(doc)["t2"]["route"] == "human" and by_id(doc)["t2"]["reason"] == "no text"
+    assert doc["notes"] == ["t.csv: 1 ticket with no text at all (no subject, no body): valid, routed to a human"]
