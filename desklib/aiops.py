@@ -79,7 +79,7 @@ from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 from itertools import count, repeat
-from operator import attrgetter, floordiv, is_, methodcaller, sub
+from operator import attrgetter, floordiv, is_, methodcaller, ne, sub
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -222,9 +222,12 @@ class _Stream:
         statuses = list(map(_STATUS, self.alerts))
         if statuses.count("firing") == len(statuses):
             return None
-        ends = [-1 if status == "firing" else (-2 if end is None else (end - _EPOCH) // _ONE_US)
-                for status, end in zip(statuses, map(_ENDS_AT, self.alerts))]
-        return np.array(ends, np.int64)
+        ended = np.fromiter(map(ne, statuses, repeat("firing")), bool, len(statuses))
+        ends = np.full(len(statuses), -1, np.int64)
+        at = np.flatnonzero(ended)
+        times = list(map(_ENDS_AT, map(self.alerts.__getitem__, at.tolist())))   # the resolved ones only
+        ends[at] = [-2 if end is None else (end - _EPOCH) // _ONE_US for end in times]
+        return ends
 
     @cached_property
     def severity_ranks(self) -> np.ndarray:

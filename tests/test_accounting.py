@@ -127,7 +127,7 @@ def test_parse_tickets_api_collects_too():
 
 
 def test_load_tickets_warns_when_it_sets_records_aside(tmp_path):
-    path = _write(tmp_path, ['{"id": "t1", "created_at": "2026-03-02T09:00:00Z", "body": ""}', '{"id": "t2"}'])
+    path = _write(tmp_path, ['{"id": "t1", "created_at": "2026-03-02T09:00:00Z", "body": "x"}', '{"id": "t2"}'])
     with pytest.warns(UserWarning, match="1 set aside"):
         assert [t.id for t in load_tickets(path, on_error="collect")] == ["t1"]
 

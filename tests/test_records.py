@@ -233,7 +233,8 @@ def test_webhook_repeat_is_same_alert_and_flap_is_new(tmp_path):
 
 def test_webhook_service_label_is_configurable(tmp_path):
     item = am_alert() | {"labels": {"alertname": "X", "job": "orders"}}
-    (alert,) = load_alerts(write(tmp_path, "w.json", json.dumps(webhook(item))), service_label="job")
+    with pytest.warns(UserWarning, match="no severity label: read as warning"):      # and said so
+        (alert,) = load_alerts(write(tmp_path, "w.json", json.dumps(webhook(item))), service_label="job")
     assert alert.service == "orders" and alert.severity == "warning"   # no severity label -> warning
 
 
