@@ -7,8 +7,9 @@ Two kinds of record flow through the desk:
 
 Both are plain, frozen dataclasses with timezone-aware UTC timestamps. This module
 reads them from the formats the README documents (tickets and alerts as JSONL or
-CSV, alerts also as Prometheus Alertmanager webhook payloads, a service topology as
-JSON) and writes them back.
+CSV, alerts also as Alertmanager or Grafana webhook payloads and the Alertmanager API
+v2 list, read through :mod:`desklib.alertmap`; other tools' ticket exports through
+:mod:`desklib.sources`; a service topology as JSON) and writes them back.
 
 Bad input never gets half-loaded. Every problem raises one :class:`InputError`
 whose message names the file, the line (or record), the record's id and the field::
@@ -43,7 +44,7 @@ __all__ = [
     "parse_tickets", "parse_alerts",
     "save_tickets", "save_alerts", "tickets_to_frame", "alerts_to_frame",
     "parse_timestamp", "isoz", "EARLIEST", "LATEST",
-    "TICKET_STATUSES", "ALERT_SEVERITIES",
+    "TICKET_STATUSES", "ALERT_SEVERITIES", "ALERT_STATUSES", "has_text",
 ]
 
 TICKET_STATUSES = ("new", "open", "pending", "solved")
