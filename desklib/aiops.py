@@ -79,7 +79,7 @@ from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 from itertools import count, repeat
-from operator import attrgetter, floordiv, is_, methodcaller, sub
+from operator import attrgetter, floordiv, is_, methodcaller, ne, sub
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -164,6 +164,7 @@ def _seconds(us: int) -> str:
 _TS, _ID, _SERVICE, _NAME, _SEVERITY, _LABELS = map(
     attrgetter, ("ts", "id", "service", "name", "severity", "labels"))
 _TZINFO, _ITEMS = attrgetter("ts.tzinfo"), methodcaller("items")
+_STATUS, _ENDS_AT, _RUNBOOK_URL = attrgetter("status"), attrgetter("ends_at"), attrgetter("runbook_url")
 
 
 class _Stream:
@@ -212,6 +213,21 @@ class _Stream:
     def labels(self) -> np.ndarray:
         """Each alert's label set as an integer (equal sets, equal codes)."""
         return _label_codes(self.alerts)
+
+    @cached_property
+    def ended(self) -> np.ndarray | None:
+        """Each alert's end as integer microseconds: -1 while firing, -2 resolved at an unknown
+        time; ``None`` when every alert still fires (the usual storm: nothing more to read)."""
+        import numpy as np
+        statuses = list(map(_STATUS, self.alerts))
+        if statuses.count("firing") == len(statuses):
+            return None
+        ended = np.fromiter(map(ne, statuses, repeat("firing")), bool, len(statuses))
+        ends = np.full(len(statuses), -1, np.int64)
+        at = np.flatnonzero(ended)
+        times = list(map(_ENDS_AT, map(self.alerts.__getitem__, at.tolist())))   # the resolved ones only
+        ends[at] = [-2 if end is None else (end - _EPOCH) // _ONE_US for end in times]
+        return ends
 
     @cached_property
     def severity_ranks(self) -> np.ndarray:
@@ -871,7 +887,9 @@ class Incident:
     """One correlated incident, ready for the on-call runbook (M31).
 
     ``alert_ids`` holds every alert of the incident in time order, duplicates included;
-    ``why`` says for each of them why it is here.
+    ``why`` says for each of them why it is here. ``firing`` and ``ended_at`` follow
+    :func:`desklib.alertmap.incident_status`; ``runbook`` is the root alert's
+    ``runbook_url`` when it has one, else the key from ``runbooks.toml``.
     """
     id: str                        # INC-1, INC-2, ... in order of start
     root_cause: str                # the most upstream alerting service
@@ -886,6 +904,8 @@ class Incident:
     alert_ids: tuple[str, ...]
     duplicates: int                # how many of alert_ids are repeats
     why: Mapping[str, str] = field(hash=False)
+    firing: bool = True            # does any of its alerts still fire?
+    ended_at: datetime | None = None   # when the last alert was resolved; None while firing or unknown
 
     @property
     def pages(self) -> int:
@@ -1011,6 +1031,16 @@ class _IncidentTable:
         self.worst = np.minimum.reduceat(stream.severity_ranks[members], starts)
         self.duplicates = np.add.reduceat(repeat_of[members], starts)
 
+        # still firing? (any member firing); when it ended (the last end; -2: unknown)
+        ended = stream.ended
+        if ended is None:
+            self.firing, self.ended_us = np.ones(m, bool), None
+        else:
+            ends = ended[members]
+            self.firing = np.logical_or.reduceat(ends == -1, starts)
+            unknown = np.logical_or.reduceat(ends == -2, starts)
+            self.ended_us = np.where(self.firing | unknown, -1, np.maximum.reduceat(ends, starts))
+
     def __len__(self) -> int:
         return len(self.starts)
 
@@ -1036,6 +1066,16 @@ class _IncidentTable:
         root_cause = list(map(service_names.__getitem__, services[root_j].tolist()))
         root_alert = list(map(alert_names.__getitem__, codes[root_j].tolist()))
         runbook = {pair: self.runbooks.key_for(*pair) for pair in set(zip(root_alert, root_cause))}
+        runbook_column = list(map(runbook.__getitem__, zip(root_alert, root_cause)))
+        own = list(map(_RUNBOOK_URL, map(alerts.__getitem__, root_list)))   # the root alert's annotation first
+        if any(own):
+            runbook_column = [url or key for url, key in zip(own, runbook_column)]
+        if self.ended_us is None:
+            firing, ended_at = repeat(True), repeat(None)
+        else:
+            firing = self.firing[lo:hi].tolist()
+            ended_at = [None if us < 0 else _EPOCH + timedelta(microseconds=us)
+                        for us in self.ended_us[lo:hi].tolist()]
 
         sb, yb = self.service_bounds, self.symptom_bounds
         service_column = _cut(list(map(service_names.__getitem__,
@@ -1063,12 +1103,14 @@ class _IncidentTable:
             "severity": [SEVERITIES[w] if w < unknown else alerts[j].severity
                          for w, j in zip(worst, root_list)] if worst and max(worst) >= unknown
                         else list(map(SEVERITIES.__getitem__, worst)),
-            "runbook": list(map(runbook.__getitem__, zip(root_alert, root_cause))),
+            "runbook": runbook_column,
             "alert_ids": _cut(alert_ids, bounds),
             "duplicates": self.duplicates[lo:hi].tolist(),
             "why": _records(_Why, hi - lo, {"_ids": repeat(ids), "_members": repeat(members),
                                             "_start": starts.tolist(), "_stop": stops.tolist(),
                                             "_reason": repeat(self.reason), "_where": repeat(None)}),
+            "firing": firing,
+            "ended_at": ended_at,
         }
         return _records(Incident, hi - lo, columns)
 
@@ -1172,7 +1214,8 @@ def to_json(correlation: Correlation, evaluation: Mapping | None = None) -> dict
         "alerts": len(correlation.alerts),
         "incidents": [{"id": inc.id, "root_cause": inc.root_cause, "alert_ids": list(inc.alert_ids),
                        "services": list(inc.services), "start": isoz(inc.start), "end": isoz(inc.end),
-                       "severity": inc.severity, "runbook": inc.runbook, "why": dict(inc.why)}
+                       "severity": inc.severity, "runbook": inc.runbook, "why": dict(inc.why),
+                       "firing": inc.firing, "ended_at": isoz(inc.ended_at)}
                       for inc in correlation.incidents],
         "noise_reduction": round(correlation.noise_reduction, 4),
     }
@@ -1338,11 +1381,12 @@ def incidents_frame(correlation: Correlation):
              "severity": inc.severity, "start": inc.start, "end": inc.end,
              "alerts": len(inc.alert_ids), "duplicates": inc.duplicates,
              "services": ", ".join(inc.services), "symptoms": "; ".join(f"{s}: {n}" for s, n in inc.symptoms),
-             "runbook": inc.runbook} for inc in correlation.incidents]
+             "runbook": inc.runbook, "firing": inc.firing, "ended_at": inc.ended_at}
+            for inc in correlation.incidents]
     columns = ["id", "root_cause", "root_alert", "severity", "start", "end", "alerts",
-               "duplicates", "services", "symptoms", "runbook"]
+               "duplicates", "services", "symptoms", "runbook", "firing", "ended_at"]
     frame = pd.DataFrame(rows, columns=columns)
-    for col in ("start", "end"):
+    for col in ("start", "end", "ended_at"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
     return frame
 

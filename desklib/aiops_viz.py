@@ -442,7 +442,7 @@ _HEAD = f"white-space: normal; vertical-align: bottom; {_CELL}"
 #: when; then the detail. A ``True`` marks a column whose text may wrap.
 INCIDENT_COLUMNS = {"incident": False, "root cause": False, "runbook": False, "severity": False,
                     "start": True, "alerts": False, "services": True, "symptoms": True,
-                    "root alert": False, "end": True, "duplicates": False}
+                    "root alert": False, "end": True, "duplicates": False, "firing": False, "ended at": True}
 #: The columns shown unless others are asked for: the ones that fit beside JupyterLab's file
 #: browser on a 1366-px screen (the rest are in :func:`aiops.incidents_frame`).
 HANDOFF_COLUMNS = ("incident", "root cause", "runbook", "severity", "start", "alerts", "services", "symptoms")
@@ -452,7 +452,9 @@ def _cells(inc: aiops.Incident) -> dict:
     return {"incident": inc.id, "root cause": inc.root_cause, "runbook": inc.runbook or "–",
             "severity": inc.severity, "start": f"{inc.start:%Y-%m-%d %H:%M:%S}", "end": f"{inc.end:%Y-%m-%d %H:%M:%S}",
             "alerts": len(inc.alert_ids), "duplicates": inc.duplicates, "root alert": inc.root_alert,
-            "services": ", ".join(inc.services), "symptoms": "; ".join(f"{s}: {n}" for s, n in inc.symptoms) or "–"}
+            "services": ", ".join(inc.services), "symptoms": "; ".join(f"{s}: {n}" for s, n in inc.symptoms) or "–",
+            "firing": "yes" if inc.firing else "no",
+            "ended at": f"{inc.ended_at:%Y-%m-%d %H:%M:%S}" if inc.ended_at is not None else "–"}
 
 
 def _table(columns: Mapping[str, bool], rows: Iterable[Sequence], swatches: Sequence[str] = (),

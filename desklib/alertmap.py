@@ -39,7 +39,7 @@ from .timefmt import ZERO_TIME, parse_iso
 
 __all__ = ["AlertPolicy", "load_policy", "parse_service_labels", "map_severity", "pick_service",
            "doc_kind", "normalize_webhook_alert", "normalize_api_alert", "expand", "merge_alerts",
-           "read_alerts", "summarize_notes", "incident_status", "LEVELS"]
+           "read_alerts", "rename_clashes", "summarize_notes", "incident_status", "LEVELS"]
 
 LEVELS = ("critical", "warning", "info")
 NOT_READ = "not read: "          # prefix of the notes summarize_notes folds into one line
@@ -257,7 +257,7 @@ def _common(raw: Any, policy: AlertPolicy, where: str) -> tuple[dict, list[str],
     w.rid = fp = fp.strip()
     name = labels.get("alertname", "")
     if not name.strip():
-        raise w.error("labels.alertname", "missing")
+        raise w.error("labels.alertname", "is empty" if "alertname" in labels else "missing")
     annotations = _strings(raw.get("annotations"), w, "annotations")
     service, note = pick_service(labels, policy)
     notes += [note] if note else []
@@ -401,7 +401,7 @@ def expand(docs: Iterable[tuple[Any, Any]], policy: AlertPolicy, name: str = "<a
             truncated[key if isinstance(key, str) and key else "(no groupKey)"].append(n_trunc)
         payload_keys.update(set(doc) - _PAYLOAD_READ)
         for i, item in enumerate(items, start=1):
-            one(normalize_webhook_alert, item, f"{at}: alerts[{i}]")
+            one(normalize_webhook_alert, item, f"{at}: alerts[{i}]" if line not in ("", None) else f"{at}:alerts[{i}]")
     file_notes = []
     for key in sorted(truncated):
         counts = truncated[key]
@@ -421,7 +421,7 @@ def _rank(alert: dict) -> tuple:
     return (alert["status"] == "resolved", alert["ends_at"] or ZERO_TIME, text)
 
 
-def merge_alerts(alerts: Iterable[dict]) -> tuple[list[dict], int]:
+def merge_alerts(alerts: Iterable[dict], check: bool = True) -> tuple[list[dict], int]:
     """Copies of the same firing (same id and ts) -> one alert; returns (alerts, merged count).
 
     A re-notification and the resolved message are copies: the resolved copy wins
@@ -448,10 +448,36 @@ def merge_alerts(alerts: Iterable[dict]) -> tuple[list[dict], int]:
     out.sort(key=lambda a: (a["ts"], a["id"]))
     ids = Counter(a["id"] for a in out)
     clash = sorted(i for i, c in ids.items() if c > 1)
-    if clash:
+    if clash and check:
         raise InputError(f"alert '{_clip(clash[0], 40)}': field 'fingerprint': two different alerts end up "
                          "with this id (a fingerprint equals another alert's fingerprint@startsAt)")
     return out, n - len(out)
+
+
+def rename_clashes(alerts: list[dict]) -> tuple[list[dict], list[str]]:
+    """Different alerts that ended up with one id (a fingerprint equal to another alert's
+    ``fingerprint@startsAt``): the earliest keeps it, the later ones become ``id#2``, ``id#3``
+    ... -- renamed and said, never dropped. Returns (alerts sorted by (ts, id), notes)."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, a in enumerate(alerts):
+        groups[a["id"]].append(i)
+    if all(len(g) == 1 for g in groups.values()):
+        return alerts, []
+    taken, out, notes = set(groups), list(alerts), []
+    for aid in sorted(aid for aid, g in groups.items() if len(g) > 1):
+        order = sorted(groups[aid], key=lambda i: (out[i]["ts"], _rank(out[i])))
+        renamed = []
+        for i in order[1:]:
+            k = 2
+            while f"{aid}#{k}" in taken:
+                k += 1
+            taken.add(f"{aid}#{k}")
+            out[i] = {**out[i], "id": f"{aid}#{k}"}
+            renamed.append(f"'{aid}#{k}'")
+        notes.append(f"{len(order)} different alerts have the id '{_clip(aid, 60)}'; "
+                     f"the later ones are {', '.join(renamed)}")
+    out.sort(key=lambda a: (a["ts"], a["id"]))
+    return out, notes
 
 
 def summarize_notes(notes: Iterable[str], unit: str = "alert") -> list[str]:
@@ -469,12 +495,14 @@ def summarize_notes(notes: Iterable[str], unit: str = "alert") -> list[str]:
 def read_alerts(docs: Iterable[tuple[Any, Any]], name: str = "<alerts>", policy: AlertPolicy | None = None,
                 service_labels: str | Iterable[str] | None = None,
                 on_error: Callable[[str, Any, InputError], None] | None = None,
-                ) -> tuple[list[dict], list[str], dict]:
+                clashes: str = "raise") -> tuple[list[dict], list[str], dict]:
     """Payloads / API alerts -> (merged alerts sorted by time, notes, counts).
 
     ``counts`` is ``{"read", "used", "merged", "set_aside"}`` with read = used + merged +
     set_aside (a payload set aside whole counts once). ``service_labels``
     (``--service-label``) replaces the policy's chain; ``on_error`` as in :func:`expand`.
+    ``clashes="rename"``: two different alerts with one id are renamed (:func:`rename_clashes`)
+    instead of refused.
     """
     policy = load_policy() if policy is None else policy
     if service_labels is not None:
@@ -490,8 +518,9 @@ def read_alerts(docs: Iterable[tuple[Any, Any]], name: str = "<alerts>", policy:
         copies, alert_notes, file_notes = expand(docs, policy, name, aside if on_error else None)
         if not copies and not set_aside:
             raise InputError(f"{name}: the payloads hold no alerts")
-        merged, n_merged = merge_alerts(copies)
-    notes = file_notes + summarize_notes(alert_notes)
+        merged, n_merged = merge_alerts(copies, check=clashes != "rename")
+        merged, clash_notes = rename_clashes(merged) if clashes == "rename" else (merged, [])
+    notes = file_notes + summarize_notes(alert_notes) + clash_notes
     resolved = sum(a["status"] == "resolved" for a in merged)
     if n_merged:
         notes.append(f"{n_merged} repeated cop{'ies' if n_merged != 1 else 'y'} of an alert "

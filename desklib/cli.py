@@ -64,9 +64,10 @@ def _read(kind: str, path: str, args, *, notes_on_stderr: bool = True):
     if rejects and path != STDIN and Path(rejects).resolve() == Path(path).resolve():
         raise InputError(f"{rejects}: --rejects would overwrite the input file; name another file")
     if kind == "tickets":
-        records, report = read_tickets(path, on_error)
+        records, report = read_tickets(path, on_error, source=getattr(args, "source", None),
+                                       columns=getattr(args, "map", None), tz=getattr(args, "tz", None))
     else:
-        records, report = read_alerts(path, getattr(args, "service_label", "service"), on_error)
+        records, report = read_alerts(path, getattr(args, "service_label", None), on_error)
     if rejects:
         _write_rejects(Path(rejects), report)
     accounts = getattr(args, "accounts", None)
@@ -185,7 +186,7 @@ def _guess_kind(path: str) -> str:
     if isinstance(first, list):
         first = first[0] if first and isinstance(first[0], dict) else {"alerts": None}
     if isinstance(first, dict):
-        if "alerts" in first or "version" in first or "ts" in first:
+        if "alerts" in first or "version" in first or "ts" in first or "startsAt" in first:
             return "alerts"
         if "created_at" in first:
             return "tickets"
@@ -200,24 +201,31 @@ def _span(times) -> str:
     return f"{isoz(lo)} .. {isoz(hi)} ({minutes // 60}h{minutes % 60:02d}m)"
 
 
-def summarize(path: str | Path, kind: str | None = None, service_label: str = "service",
+def summarize(path: str | Path, kind: str | None = None, service_label: str | None = None,
               args=None) -> str:
-    """One line describing a valid file; raises InputError for an invalid one."""
+    """What a valid file holds: one line, then what the reader mapped, defaulted or ignored
+    (one ``  note:`` line each); raises InputError for an invalid file."""
     from .records import load_topology
     path = str(path)
     args = args or argparse.Namespace(rejects=None, service_label=service_label)
+    if kind is None and (getattr(args, "source", None) or getattr(args, "map", None) or getattr(args, "tz", None)):
+        kind = "tickets"              # --from / --map only make sense for tickets
     kind = kind or _guess_kind(path)
     if kind == "tickets":
-        tickets, report = _read("tickets", path, args)
+        tickets, report = _read("tickets", path, args, notes_on_stderr=False)
         status = Counter(t.status for t in tickets)
         parts = ", ".join(f"{s} {status[s]}" for s in sorted(status))
-        return f"{report.file}: {len(tickets)} tickets, {_span([t.created_at for t in tickets])}; status: {parts}"
+        line = f"{report.file}: {len(tickets)} tickets, {_span([t.created_at for t in tickets])}; status: {parts}"
+        return "\n".join([line, *_note_lines(report)])
     if kind == "alerts":
-        alerts, report = _read("alerts", path, args)
+        alerts, report = _read("alerts", path, args, notes_on_stderr=False)
         sev = Counter(a.severity for a in alerts)
         parts = ", ".join(f"{s} {sev[s]}" for s in ("critical", "warning", "info") if sev[s])
         services = len({a.service for a in alerts})
-        return f"{report.file}: {len(alerts)} alerts from {services} services, {_span([a.ts for a in alerts])}; {parts}"
+        resolved = sum(a.status == "resolved" for a in alerts)
+        line = (f"{report.file}: {len(alerts)} alerts from {services} services, {_span([a.ts for a in alerts])}; "
+                f"{parts}; {len(alerts) - resolved} firing, {resolved} resolved")
+        return "\n".join([line, *_note_lines(report)])
     if kind == "topology":
         if path == STDIN:
             raise InputError("a topology is read from a file, not standard input")
@@ -233,6 +241,12 @@ def summarize(path: str | Path, kind: str | None = None, service_label: str = "s
             cycles = "cycle " + " -> ".join(exc.args[1])
         return f"{path.name}: {len(services)} services, {edges} dependencies, {cycles}"
     raise InputError(f"unknown kind '{kind}'")
+
+
+def _note_lines(report: LoadReport) -> list[str]:
+    """The reader's notes, as ``desk validate`` shows them under its summary."""
+    prefix = f"{report.file}: "
+    return [f"  note: {n[len(prefix):] if n.startswith(prefix) else n}" for n in report.notes]
 
 
 def _cmd_validate(args) -> int:
@@ -277,7 +291,7 @@ def _cmd_run(args) -> int:
     rules, policy, threshold = _desk_policies(args.threshold)
     runbooks = _runbooks()
     topology = _policy("topology.json", load_topology, _fixture("topology.json"))
-    args = argparse.Namespace(rejects=None, service_label="service", accounts=args.accounts)
+    args = argparse.Namespace(rejects=None, service_label=None, accounts=args.accounts)
     tickets, _ = _read("tickets", str(_fixture("tickets.jsonl")), args)
     alerts, _ = _read("alerts", str(_fixture("alerts.jsonl")), args)
     day = run_day(tickets, DAY_END, rules, policy, threshold)
@@ -300,12 +314,22 @@ def _window(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _incident_table(correlation) -> list[str]:
+def _state(inc) -> str:
+    """``firing``, ``resolved 02:11:00`` or ``resolved`` (end unknown)."""
+    if inc.firing:
+        return "firing"
+    return f"resolved {inc.ended_at:%H:%M:%S}" if inc.ended_at is not None else "resolved"
+
+
+def _incident_table(correlation, state: bool = False) -> list[str]:
+    """The incidents as a text table; ``state`` adds whether each still fires."""
+    head = f"{'state':<17} " if state else ""
     lines = [f"{'incident':<8} {'root cause':<16} {'alerts':>6} {'dups':>4}  {'first':<8} {'last':<8} "
-             f"{'severity':<8} {'runbook':<24} services"]
+             f"{'severity':<8} {head}{'runbook':<24} services"]
     for inc in correlation.incidents:
+        shown = f"{_state(inc):<17} " if state else ""
         lines.append(f"{inc.id:<8} {inc.root_cause:<16} {len(inc.alert_ids):>6} {inc.duplicates:>4}  "
-                     f"{inc.start:%H:%M:%S} {inc.end:%H:%M:%S} {inc.severity:<8} {inc.runbook or '-':<24} "
+                     f"{inc.start:%H:%M:%S} {inc.end:%H:%M:%S} {inc.severity:<8} {shown}{inc.runbook or '-':<24} "
                      f"{', '.join(inc.services)}")
     return lines
 
@@ -329,9 +353,14 @@ def _cmd_correlate(args) -> int:
         return 0
     link = "time + topology" if topology is not None else "time only (no --topology given)"
     _emit(f"window {correlation.window_s} s, {link}")
-    _emit("\n".join(_incident_table(correlation)))
+    _emit("\n".join(_incident_table(correlation, state=True)))
     n, k = len(correlation.alerts), len(correlation.incidents)
-    _emit(f"\n{n} alerts -> {k} incidents: noise reduction {correlation.noise_reduction:.3f}")
+    still = sum(inc.firing for inc in correlation.incidents)
+    _emit(f"\n{n} alerts -> {k} incidents: noise reduction {correlation.noise_reduction:.3f}; "
+          f"{still} still firing, {k - still} resolved")
+    for note in report.notes:     # alerts the file does not hold: said where the result is read
+        if "truncatedAlerts" in note:
+            _emit(f"warning: {note}")
     if evaluation is not None:
         _emit(f"against the truth ({evaluation['true_incidents']} incidents): precision {evaluation['precision']:.3f}, "
               f"recall {evaluation['recall']:.3f}, F1 {evaluation['f1']:.3f}, "
@@ -356,6 +385,27 @@ def _rejects_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rejects", metavar="FILE",
                    help="set bad records aside in FILE (JSON lines, with the reason) and go on; "
                         "default: refuse the whole file at the first bad record")
+
+
+def _source_options(p: argparse.ArgumentParser) -> None:
+    """--from, --map, --tz: tickets exported by other tools (see desklib.sources)."""
+    from .sources import load_presets
+    try:
+        names = sorted(n for n in load_presets() if n != "desk")
+    except InputError:           # a broken sources.toml is said when --from is used, not at --help
+        names = None
+    p.add_argument("--from", dest="source", choices=names, metavar="SOURCE" if names is None else None,
+                   help="read another tool's export with its preset from fixtures/sources.toml")
+    p.add_argument("--map", action="append", metavar="FIELD=COLUMN",
+                   help="which column holds a desk field, e.g. --map id='Ticket #' (repeatable)")
+    p.add_argument("--tz", metavar="ZONE",
+                   help="time zone of times written without a UTC offset, e.g. Europe/Berlin")
+
+
+def _service_label_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--service-label", metavar="LABELS", default=None,
+                   help="webhook label(s) naming the service, the first one an alert has wins "
+                        "(default: [service] labels in fixtures/alert_policy.toml: service,job,app,namespace)")
 
 
 def _tolerant_streams() -> None:
@@ -386,12 +436,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="the file to check (- reads standard input)")
     _rejects_option(p)
     p.add_argument("--kind", choices=("tickets", "alerts", "topology"), help="default: guessed from the file")
-    p.add_argument("--service-label", default="service", help="webhook label naming the service (default: service)")
+    _source_options(p)
+    _service_label_option(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("triage", help="triage, gate and route tickets (.jsonl or .csv)")
     p.add_argument("tickets", help="tickets file (.jsonl, .json or .csv; - reads standard input)")
     _rejects_option(p)
+    _source_options(p)
     p.add_argument("--threshold", type=_threshold, default=None,
                    help="confidence gate in [0, 1] (default: [gate] threshold in fixtures/triage_rules.toml)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -408,7 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", type=_window, default="5m",
                    help="correlation window: 300, 300s, 5m, 1h (default: 5m)")
     p.add_argument("--truth", help="truth CSV (id,incident,root_cause) to add an evaluation")
-    p.add_argument("--service-label", default="service", help="webhook label naming the service (default: service)")
+    _service_label_option(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_correlate)
 

@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 NO_EVIDENCE = "no rule matched"
+#: The reason for a ticket with no subject and no body (an e-mail with only an attachment).
+NO_TEXT = "no text"
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ Two kinds of record flow through the desk:
 
 Both are plain, frozen dataclasses with timezone-aware UTC timestamps. This module
 reads them from the formats the README documents (tickets and alerts as JSONL or
-CSV, alerts also as Prometheus Alertmanager webhook payloads, a service topology as
-JSON) and writes them back.
+CSV, alerts also as Alertmanager or Grafana webhook payloads and the Alertmanager API
+v2 list, read through :mod:`desklib.alertmap`; other tools' ticket exports through
+:mod:`desklib.sources`; a service topology as JSON) and writes them back.
 
 Bad input never gets half-loaded. Every problem raises one :class:`InputError`
 whose message names the file, the line (or record), the record's id and the field::
@@ -26,12 +27,12 @@ from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 import io
 import json
 import re
 import sys
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,14 +44,16 @@ __all__ = [
     "parse_tickets", "parse_alerts",
     "save_tickets", "save_alerts", "tickets_to_frame", "alerts_to_frame",
     "parse_timestamp", "isoz", "EARLIEST", "LATEST",
-    "TICKET_STATUSES", "ALERT_SEVERITIES",
+    "TICKET_STATUSES", "ALERT_SEVERITIES", "ALERT_STATUSES", "has_text",
 ]
 
 TICKET_STATUSES = ("new", "open", "pending", "solved")
 ALERT_SEVERITIES = ("critical", "warning", "info")
 TICKET_FIELDS = ("id", "created_at", "subject", "body", "customer", "channel",
-                 "status", "first_response_at", "resolved_at")
-ALERT_FIELDS = ("id", "ts", "service", "name", "severity", "labels", "summary")
+                 "status", "first_response_at", "resolved_at", "source_priority")
+ALERT_FIELDS = ("id", "ts", "service", "name", "severity", "labels", "summary",
+                "status", "ends_at", "runbook_url", "severity_given")
+ALERT_STATUSES = ("firing", "resolved")
 
 
 class InputError(ValueError):
@@ -69,6 +72,7 @@ class Ticket:
     status: str = "new"
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
+    source_priority: str | None = None     # the exporting tool's own priority, kept as given
 
     @property
     def text(self) -> str:
@@ -78,7 +82,12 @@ class Ticket:
 
 @dataclass(frozen=True)
 class Alert:
-    """One fired alert. ``ts`` is when it started firing, timezone-aware UTC."""
+    """One fired alert. ``ts`` is when it started firing, timezone-aware UTC.
+
+    ``status`` is "firing" or "resolved" (then ``ends_at`` says when, if known);
+    ``runbook_url`` comes from the alert's annotation; ``severity_given`` keeps the
+    severity as the source wrote it when the desk mapped it (``page`` -> critical).
+    """
     id: str
     ts: datetime
     service: str
@@ -86,6 +95,10 @@ class Alert:
     severity: str
     labels: dict[str, str] = field(default_factory=dict, hash=False)
     summary: str = ""
+    status: str = "firing"
+    ends_at: datetime | None = None
+    runbook_url: str | None = None
+    severity_given: str | None = None
 
 
 # ----------------------------------------------------------------------------- timestamps
@@ -570,7 +583,7 @@ def _text(rec: dict, key: str, where: _Where, required: bool = False,
     return value
 
 
-def _time(rec: dict, key: str, where: _Where, required: bool = False) -> datetime | None:
+def _time(rec: dict, key: str, where: _Where, required: bool = False, naive_hint: str = "") -> datetime | None:
     value = rec.get(key)
     if value is None or value == "":
         if required:
@@ -579,7 +592,12 @@ def _time(rec: dict, key: str, where: _Where, required: bool = False) -> datetim
     try:
         return parse_timestamp(value)
     except ValueError as exc:
-        raise where.error(key, str(exc)) from None
+        why = str(exc)
+        raise where.error(key, why + naive_hint if why.startswith("no UTC offset") else why) from None
+
+
+#: What a ticket's time without an offset needs (the command line's option and the API's).
+_TZ_HINT = " (--tz ZONE, or tz= in load_tickets, reads such times in a zone, e.g. --tz Europe/Berlin)"
 
 
 def _record_id(rec: Any, where: _Where) -> str:
@@ -645,23 +663,39 @@ TICKET_UNREAD = ("priority", "tags", "assignee", "requester", "updated_at", "typ
 
 def _ticket(rec: Any, where: _Where) -> Ticket:
     rid = _record_id(rec, where)
-    created = _time(rec, "created_at", where, required=True)
+    created = _time(rec, "created_at", where, required=True, naive_hint=_TZ_HINT)
     if "subject" not in rec and "body" not in rec:
+        # no text at all is a ticket (an e-mail with only an attachment): it goes to a human.
+        # But a near miss ('Subject', 'bdy') is a misspelling whose text would be lost.
         hint = _hint("subject", rec) or _hint("body", rec)
-        raise where.error("body", "subject and body both missing (either may be empty, not both absent)" + hint)
+        if hint:
+            raise where.error("body", "subject and body both missing" + hint)
     subject = _text(rec, "subject", where, default="")
     body = _text(rec, "body", where, default="")
     status = _text(rec, "status", where, default="new").strip().lower()
     if status not in TICKET_STATUSES:
         raise where.error("status", f"unknown status '{_clip(status)}' (one of {', '.join(TICKET_STATUSES)})")
-    first = _time(rec, "first_response_at", where)
-    resolved = _time(rec, "resolved_at", where)
+    first = _time(rec, "first_response_at", where, naive_hint=_TZ_HINT)
+    resolved = _time(rec, "resolved_at", where, naive_hint=_TZ_HINT)
     for key, ts in (("first_response_at", first), ("resolved_at", resolved)):
         if ts is not None and ts < created:
             raise where.error(key, f"{isoz(ts)} is before created_at {isoz(created)}")
     return Ticket(id=rid, created_at=created, subject=subject, body=body,
                   customer=_text(rec, "customer", where), channel=_text(rec, "channel", where),
-                  status=status, first_response_at=first, resolved_at=resolved)
+                  status=status, first_response_at=first, resolved_at=resolved,
+                  source_priority=_text(rec, "source_priority", where))
+
+
+def has_text(t: Ticket) -> bool:
+    """Does the ticket say anything? One with no subject and no body goes to a human ("no text")."""
+    return bool(t.subject.strip() or t.body.strip())
+
+
+def _no_text_note(tickets: list[Ticket], name: str, report: LoadReport) -> None:
+    empty = sum(not has_text(t) for t in tickets)
+    if empty:
+        report.notes.append(f"{name}: {empty} ticket{'s' if empty != 1 else ''} with no text at all "
+                            "(no subject, no body): valid, routed to a human")
 
 
 def _ticket_rows(rows: Iterable[tuple[int | str, Any]]) -> Iterator[tuple[Any, Any, Any]]:
@@ -681,12 +715,22 @@ def parse_tickets(rows: Iterable[tuple[int | str, Any]], name: str = "<tickets>"
                   _Unknown(name, "ticket", TICKET_FIELDS, TICKET_UNREAD))
 
 
-def read_tickets(path: str | Path, on_error: str = "raise") -> tuple[list[Ticket], LoadReport]:
+def read_tickets(path: str | Path, on_error: str = "raise", *, source: str | None = None,
+                 columns: Any = None, tz: Any = None) -> tuple[list[Ticket], LoadReport]:
     """Tickets from ``.jsonl``, ``.json`` or ``.csv`` (``-``: standard input), with the report of
-    what was read, used and set aside (see :class:`LoadReport`)."""
+    what was read, used and set aside (see :class:`LoadReport`).
+
+    ``source`` (``"zendesk"``, ``"jira"``, ``"servicenow"``: the presets of
+    ``fixtures/sources.toml``), ``columns`` (``{"id": "Ticket #"}`` or ``["id=Ticket #"]``)
+    and ``tz`` (an IANA zone for times without an offset) read other tools' exports
+    (:mod:`desklib.sources`); what they mapped or defaulted is in the report's notes.
+    """
     _check_on_error(on_error)
     name, text, fmt = _source(path)
     report = LoadReport(name)
+    if source is not None or columns or tz is not None:
+        tickets = _source_tickets(text, name, fmt, source, columns, tz, on_error, report)
+        return tickets, report
     if fmt == "csv":
         rows = _csv_rows(text, name, ("id", "created_at"), TICKET_FIELDS, report, "ticket", TICKET_UNREAD)
         unknown = None
@@ -694,16 +738,64 @@ def read_tickets(path: str | Path, on_error: str = "raise") -> tuple[list[Ticket
         rows = _jsonl_rows(text) if fmt == "jsonl" else _json_rows(text, name)
         unknown = _Unknown(name, "ticket", TICKET_FIELDS, TICKET_UNREAD)
     tickets = _parse(rows, name, "ticket", _ticket, on_error, report, unknown)
+    _no_text_note(tickets, name, report)
     return tickets, report
 
 
-def load_tickets(path: str | Path, on_error: str = "raise") -> list[Ticket]:
+def _plain(raw: Any) -> Any:
+    """A raw record as the rejects file keeps it: a CSV row's (column, value) pairs as an object
+    (a repeated column as 'Name (2)', ...)."""
+    if not isinstance(raw, list):
+        return raw
+    out: dict[str, str] = {}
+    for column, value in raw:
+        key, k = column, 1
+        while key in out:
+            k += 1
+            key = f"{column} ({k})"
+        out[key] = value
+    return out
+
+
+def _source_tickets(text: str, name: str, fmt: str, source: str | None, columns: Any, tz: Any,
+                    on_error: str, report: LoadReport) -> list[Ticket]:
+    """Another tool's export -> tickets, through :mod:`desklib.sources` and then the same
+    per-record checks as the desk's own files."""
+    from . import sources
+    set_aside = []
+
+    def aside(line: Any, raw: Any, exc: InputError) -> None:
+        set_aside.append((line, str(exc), _plain(raw)))
+
+    preset = sources.get_preset(source)
+    kind = preset.format if preset.format != "any" else ("csv" if fmt == "csv" else "json")
+    if kind == "csv":
+        raw_rows, file_notes = sources.csv_records(text, name), []
+    else:
+        raw_rows, file_notes = sources.json_records(text, name)
+    if not raw_rows:
+        raise InputError(f"{name}: no tickets in the file")
+    raws = {line: raw for line, raw in raw_rows}
+    pairs, notes = sources.convert_rows(raw_rows, name, source=source, columns=columns, tz=tz,
+                                        on_error=aside if on_error == "collect" else None)
+    for line, reason, raw in set_aside:
+        report.read += 1
+        report._reject(line, reason, raw)
+    rows = [(line, rec, _plain(raws[line])) for line, rec in pairs]
+    tickets = _parse(rows, name, "ticket", _ticket, on_error, report, None) if rows else []
+    report.notes.extend(f"{name}: {note}" for note in file_notes + notes)
+    return tickets
+
+
+def load_tickets(path: str | Path, on_error: str = "raise", *, source: str | None = None,
+                 columns: Any = None, tz: Any = None) -> list[Ticket]:
     """Read tickets from ``.jsonl``, ``.json`` or ``.csv`` (see the README for the fields).
 
     Strict by default: the first bad record raises InputError. ``on_error="collect"`` keeps
     the good ones; :func:`read_tickets` also returns what was set aside and why.
+    ``source``, ``columns``, ``tz``: other tools' exports, as in :func:`read_tickets`.
     """
-    tickets, report = read_tickets(path, on_error)
+    tickets, report = read_tickets(path, on_error, source=source, columns=columns, tz=tz)
     _warn_set_aside(report, "read_tickets")
     return tickets
 
@@ -741,174 +833,126 @@ def _labels(value: Any, where: _Where, key: str = "labels") -> dict[str, str]:
     return out
 
 
-def _severity(value: Any, where: _Where, key: str = "severity") -> str:
+def _alert_policy():
+    """The severity spellings and service labels of ``fixtures/alert_policy.toml``."""
+    from .alertmap import load_policy
+    return load_policy()
+
+
+def _severity(value: Any, where: _Where, key: str = "severity") -> tuple[str, str | None]:
+    """(level, the value as given when it was a spelling alert_policy.toml maps, else None)."""
     if not isinstance(value, str):
         raise where.error(key, "missing" if value is None else f"expected text, got {_kind(value)}")
     sev = value.strip().lower()
-    if sev not in ALERT_SEVERITIES:
-        raise where.error(key, f"unknown severity '{_clip(value)}' (one of {', '.join(ALERT_SEVERITIES)})")
-    return sev
+    if sev in ALERT_SEVERITIES:
+        return sev, None
+    mapped = _alert_policy().severity.get(sev) if sev else None
+    if mapped is None:
+        raise where.error(key, f"unknown severity '{_clip(value)}' (one of {', '.join(ALERT_SEVERITIES)}, "
+                               "or a spelling listed in alert_policy.toml)")
+    return mapped, value.strip()
 
 
 def _alert(rec: Any, where: _Where) -> Alert:
     rid = _record_id(rec, where)
-    return Alert(id=rid, ts=_time(rec, "ts", where, required=True),
+    ts = _time(rec, "ts", where, required=True)
+    severity, given = _severity(rec.get("severity"), where)
+    status = _text(rec, "status", where, default="firing").strip().lower()
+    if status not in ALERT_STATUSES:
+        raise where.error("status", f"unknown status '{_clip(status)}' (one of {', '.join(ALERT_STATUSES)})")
+    ends_value = rec.get("ends_at")
+    ends = None if isinstance(ends_value, str) and _ZERO_TIME.fullmatch(ends_value) \
+        else _time(rec, "ends_at", where)
+    if ends is not None and ends < ts:
+        raise where.error("ends_at", f"{isoz(ends)} is before ts {isoz(ts)}")
+    if status == "firing" and ends is not None:
+        raise where.error("ends_at", "set on a firing alert (an alert that ended has status 'resolved')")
+    runbook = _text(rec, "runbook_url", where)
+    return Alert(id=rid, ts=ts,
                  service=_text(rec, "service", where, required=True),
                  name=_text(rec, "name", where, required=True),
-                 severity=_severity(rec.get("severity"), where),
+                 severity=severity,
                  labels=_labels(rec.get("labels"), where),
-                 summary=_text(rec, "summary", where, default=""))
+                 summary=_text(rec, "summary", where, default=""),
+                 status=status, ends_at=ends, runbook_url=(runbook.strip() or None) if runbook else None,
+                 severity_given=given if given is not None else _text(rec, "severity_given", where))
 
 
 def _is_webhook(rec: Any) -> bool:
-    return isinstance(rec, dict) and ("alerts" in rec or "version" in rec or "groupKey" in rec)
+    """An Alertmanager/Grafana webhook payload or an Alertmanager API v2 alert (not a desk record)."""
+    from .alertmap import doc_kind
+    return isinstance(rec, dict) and (doc_kind(rec) is not None or "version" in rec or "groupKey" in rec)
 
 
-#: The fields of an Alertmanager webhook payload and of each alert in it (its documentation).
+#: The fields of an Alertmanager webhook payload and of each of its alerts that its documentation
+#: lists: read, or known and of no use to the desk (never worth a note). Anything else
+#: (Grafana's extras, an API v2 alert's) is named in the notes.
 WEBHOOK_FIELDS = ("version", "groupKey", "truncatedAlerts", "status", "receiver", "groupLabels",
                   "commonLabels", "commonAnnotations", "externalURL", "alerts")
 WEBHOOK_ALERT_FIELDS = ("status", "labels", "annotations", "startsAt", "endsAt", "generatorURL",
                         "fingerprint")
+_UNREAD_LISTS = {"payload fields not read: ": WEBHOOK_FIELDS, "alert fields not read: ": WEBHOOK_ALERT_FIELDS}
 
 
-def _webhook_alert(item: Any, w: _Where, service_label: str) -> tuple[Alert, str, datetime]:
-    if not isinstance(item, dict):
-        raise w.error(None, f"expected an alert object, got {_kind(item)}")
-    labels = _labels(item.get("labels"), w)
-    fp = item.get("fingerprint")
-    if fp is not None and not isinstance(fp, str):
-        raise w.error("fingerprint", f"expected text, got {_kind(fp)}")
-    fp = (fp or "").strip()
-    if not fp:   # older Alertmanagers omit it: a stable hash of the label set instead
-        fp = hashlib.sha1(json.dumps(labels, sort_keys=True).encode()).hexdigest()[:16]
-    w.rid = fp
-    # an empty label value is a missing label (Prometheus treats them the same)
-    if not labels.get("alertname", "").strip():
-        raise w.error("labels.alertname", "missing" if "alertname" not in labels else "is empty")
-    if not labels.get(service_label, "").strip():
-        raise w.error(f"labels.{service_label}",
-                      ("is empty" if service_label in labels else "missing") +
-                      " (choose the label that names the service with service_label / --service-label)")
-    starts_at = item.get("startsAt")
-    if isinstance(starts_at, str) and _ZERO_TIME.fullmatch(starts_at):
-        raise w.error("startsAt", "is Alertmanager's zero time (not set)")
-    starts = _time(item, "startsAt", w, required=True)
-    ends_at = item.get("endsAt")
-    if not (isinstance(ends_at, str) and _ZERO_TIME.fullmatch(ends_at)):
-        _time(item, "endsAt", w)          # checked, not used: the desk works from startsAt
-    annotations = item.get("annotations")
-    if annotations is None:
-        annotations = {}
-    if not isinstance(annotations, dict):
-        raise w.error("annotations", f"expected an object, got {_kind(annotations)}")
-    summary = annotations.get("summary") or annotations.get("description") or ""
-    if not isinstance(summary, str):
-        raise w.error("annotations.summary", f"expected text, got {_kind(summary)}")
-    sev = labels.get("severity", "").strip() or "warning"   # Alertmanager does not require one
-    alert = Alert(id=fp, ts=starts, service=labels[service_label], name=labels["alertname"],
-                  severity=_severity(sev, w, "labels.severity"), labels=labels, summary=summary)
-    return alert, fp, starts
+def _worth_a_note(note: str) -> str | None:
+    """A note of :func:`desklib.alertmap.read_alerts` as the report keeps it, or None.
 
-
-def _canonical(a: Alert) -> tuple:
-    return (a.service, a.name, a.severity, json.dumps(a.labels, sort_keys=True), a.summary)
-
-
-def _webhook_alerts(payloads: Iterable[tuple[Any, Any, Any]], name: str, service_label: str,
-                    on_error: str = "raise", report: LoadReport | None = None) -> list[Alert]:
-    """Alertmanager webhook payloads -> alerts.
-
-    id is the alert's ``fingerprint``. The same fingerprint with the same ``startsAt``
-    in a later payload (a re-notification, or the "resolved" message) is the same
-    alert: kept once and counted as merged. The same fingerprint with a *later*
-    ``startsAt`` is the alert firing again (flapping): it becomes ``fingerprint@startsAt``,
-    so the earliest firing keeps the bare fingerprint whatever order the payloads come in.
+    The firing/resolved count and the merged copies are in the summary and the accounting
+    already; the documented Alertmanager fields the desk leaves alone are not news.
     """
-    _check_on_error(on_error)
-    report = report if report is not None else LoadReport(name)
-    firings: dict[tuple[str, datetime], list[Alert]] = {}
-    payload_keys = _Unknown(name, "webhook payload", WEBHOOK_FIELDS)
-    alert_keys = _Unknown(name, "webhook alert", WEBHOOK_ALERT_FIELDS)
+    if note.startswith("status: ") or note.endswith("merged into the alert"):
+        return None
+    for head, known in _UNREAD_LISTS.items():
+        if note.startswith(head):
+            left = [item for item in note[len(head):].split(", ") if item.split(" ×")[0] not in known]
+            return head + ", ".join(left) if left else None
+    return note
 
-    def refuse(line: Any, exc: InputError, raw: Any) -> None:
-        if on_error == "raise":
-            raise exc
-        report._reject(line, str(exc), raw)
 
-    for line, payload, raw in payloads:
-        where = _Where(name, line, "payload")
-        problem = None
-        if isinstance(payload, _Unreadable):
-            problem = where.error(payload.field, payload.reason)
-        elif not isinstance(payload, dict):
-            problem = where.error(None, f"expected a webhook payload object, got {_kind(payload)}")
-        elif payload.get("alerts") is None:
-            problem = where.error("alerts", "missing (not an Alertmanager webhook payload?)")
-        elif not isinstance(payload["alerts"], list):
-            problem = where.error("alerts", f"expected a list, got {_kind(payload['alerts'])}")
-        if problem is not None:
+def _webhook_alerts(rows: Iterable[tuple[Any, Any, Any]], name: str, service_label: Any,
+                    on_error: str, report: LoadReport) -> list[Alert]:
+    """Alertmanager/Grafana webhook payloads and API v2 alerts -> alerts (:mod:`desklib.alertmap`).
+
+    id is the alert's ``fingerprint``. The same fingerprint with the same ``startsAt`` in a
+    later payload (a re-notification, or the "resolved" message) is the same alert: kept
+    once (the resolved copy wins, whatever the order) and counted as merged. The same
+    fingerprint with a *later* ``startsAt`` is the alert firing again (flapping): it becomes
+    ``fingerprint@startsAt``. Severity and service come through ``alert_policy.toml``.
+    """
+    from . import alertmap
+    docs = []
+    for line, rec, raw in rows:
+        if isinstance(rec, dict) and alertmap.doc_kind(rec) is None:     # 'version' or 'groupKey' only
+            rec = _Unreadable("missing (not an Alertmanager webhook payload?)", "alerts")
+        if isinstance(rec, _Unreadable):
             report.read += 1
-            refuse(line, problem, raw)
+            problem = _Where(name, line, "payload").error(rec.field, rec.reason)
+            if on_error == "raise":
+                raise problem
+            report._reject(line, str(problem), raw)
             continue
-        payload_keys.add(payload, line)
-        left_out = payload.get("truncatedAlerts")
-        if isinstance(left_out, int) and not isinstance(left_out, bool) and left_out > 0:
-            report.notes.append(f"{name}: {_at(line) if line != '' else 'the payload'}: Alertmanager left out "
-                                f"{left_out} alert{'s' if left_out != 1 else ''} (truncatedAlerts); "
-                                "they are not in this file")
-        elif left_out not in (None, 0):
-            report.notes.append(f"{name}: {_at(line) if line != '' else 'the payload'}: truncatedAlerts "
-                                f"{_kind(left_out)} is not a count; ignored")
-        for i, item in enumerate(payload["alerts"], start=1):
-            report.read += 1
-            w = _Where(name, f"{line}: alerts[{i}]" if line not in ("", None) else f"alerts[{i}]", "alert")
-            alert_keys.add(item, w.line)
-            try:
-                alert, fp, starts = _webhook_alert(item, w, service_label)
-            except InputError as exc:
-                refuse(w.line, exc, item)
-                continue
-            firings.setdefault((fp, starts), []).append(alert)
-    report.notes.extend(payload_keys.notes() + alert_keys.notes())
+        docs.append((line, rec))
+    prefix = f"{name}:"
+
+    def aside(where: str, raw: Any, exc: InputError) -> None:
+        line = where[len(prefix):].strip() if where.startswith(prefix) else where
+        report._reject(int(line) if line.isdigit() else line, str(exc), raw)
+
+    if docs:
+        set_aside = report.set_aside
+        merged, notes, counts = alertmap.read_alerts(
+            docs, name, _alert_policy(), service_labels=service_label,
+            on_error=aside if on_error == "collect" else None, clashes="rename")
+        assert report.set_aside - set_aside == counts["set_aside"]
+        report.read += counts["read"]
+        report.merged += counts["merged"]
+        report.notes.extend(f"{name}: {note}" for note in map(_worth_a_note, notes) if note)
+    else:
+        merged = []
+    alerts = [Alert(**alert) for alert in merged]
+    report.used = len(alerts)
     if report.read == 0:
         raise InputError(f"{name}: the webhook payloads hold no alerts")
-    first_start: dict[str, datetime] = {}
-    for fp, starts in firings:
-        if fp not in first_start or starts < first_start[fp]:
-            first_start[fp] = starts
-    out = []
-    for (fp, starts), same in firings.items():
-        report.merged += len(same) - 1
-        alert = min(same, key=_canonical)      # the same alert sent again: one of them, whatever the order
-        if starts != first_start[fp]:
-            alert = replace(alert, id=f"{fp}@{isoz(starts)}")
-        out.append(alert)
-    out = _unique_ids(out, name, report)
-    report.used = len(out)
-    return out
-
-
-def _unique_ids(alerts: list[Alert], name: str, report: LoadReport) -> list[Alert]:
-    """A fingerprint may equal another alert's ``fingerprint@startsAt``: rename, never drop."""
-    groups: dict[str, list[int]] = {}
-    for i, a in enumerate(alerts):
-        groups.setdefault(a.id, []).append(i)
-    if all(len(g) == 1 for g in groups.values()):
-        return alerts
-    taken = set(groups)
-    alerts = list(alerts)
-    for aid in sorted(aid for aid, g in groups.items() if len(g) > 1):
-        order = sorted(groups[aid], key=lambda i: (alerts[i].ts, _canonical(alerts[i])))
-        renamed = []
-        for i in order[1:]:
-            k = 2
-            while f"{aid}#{k}" in taken:
-                k += 1
-            taken.add(f"{aid}#{k}")
-            alerts[i] = replace(alerts[i], id=f"{aid}#{k}")
-            renamed.append(f"'{aid}#{k}'")
-        report.notes.append(f"{name}: {len(order)} different alerts have the id '{_clip(aid, 60)}'; "
-                            f"the later ones are {', '.join(renamed)}")
     return alerts
 
 
@@ -916,7 +960,7 @@ def _alert_rows(rows: Iterable[tuple[int | str, Any]]) -> list[tuple[Any, Any, A
     return [(line, rec, rec) for line, rec in rows]
 
 
-def _alerts(rows: list[tuple[Any, Any, Any]], name: str, service_label: str, on_error: str,
+def _alerts(rows: list[tuple[Any, Any, Any]], name: str, service_label: Any, on_error: str,
             report: LoadReport, unknown: bool = True) -> list[Alert]:
     readable = [rec for _, rec, _ in rows if not isinstance(rec, _Unreadable)]
     if readable and all(_is_webhook(rec) for rec in readable):
@@ -925,12 +969,17 @@ def _alerts(rows: list[tuple[Any, Any, Any]], name: str, service_label: str, on_
         mixed = [(line, _Unreadable("a webhook payload mixed with plain alert records")
                   if _is_webhook(rec) else rec, raw) for line, rec, raw in rows]
         rows = mixed
-    return _parse(rows, name, "alert", _alert, on_error, report,
-                  _Unknown(name, "alert", ALERT_FIELDS) if unknown else None)
+    alerts = _parse(rows, name, "alert", _alert, on_error, report,
+                    _Unknown(name, "alert", ALERT_FIELDS) if unknown else None)
+    spelled = Counter((a.severity_given, a.severity) for a in alerts
+                      if a.severity_given is not None and a.severity_given.strip().lower() != a.severity)
+    report.notes.extend(f"{name}: severity '{given}' read as {level} (alert_policy.toml; "
+                        f"{n} alert{'s' if n != 1 else ''})" for (given, level), n in sorted(spelled.items()))
+    return alerts
 
 
 def parse_alerts(rows: Iterable[tuple[int | str, Any]], name: str = "<alerts>",
-                 service_label: str = "service", on_error: str = "raise",
+                 service_label: str | Iterable[str] | None = None, on_error: str = "raise",
                  report: LoadReport | None = None) -> list[Alert]:
     """(line, record) pairs -> alerts; webhook payloads among them are detected and expanded."""
     _check_on_error(on_error)
@@ -938,7 +987,7 @@ def parse_alerts(rows: Iterable[tuple[int | str, Any]], name: str = "<alerts>",
     return _alerts(_alert_rows(rows), name, service_label, on_error, report)
 
 
-def read_alerts(path: str | Path, service_label: str = "service",
+def read_alerts(path: str | Path, service_label: str | Iterable[str] | None = None,
                 on_error: str = "raise") -> tuple[list[Alert], LoadReport]:
     """Alerts with the report of what was read, used, merged and set aside (:class:`LoadReport`)."""
     _check_on_error(on_error)
@@ -952,18 +1001,22 @@ def read_alerts(path: str | Path, service_label: str = "service",
     if fmt == "json" and len(rows) == 1 and rows[0][0] == "" and not _is_webhook(rows[0][1]) \
             and not isinstance(rows[0][1], _Unreadable):
         raise InputError(f"{name}: expected an Alertmanager webhook payload (an object with "
-                         f"'alerts') or a list, got {_kind(rows[0][1])}")
+                         f"'alerts'), an API v2 alert list or a list of alerts, got {_kind(rows[0][1])}")
     return _alerts(rows, name, service_label, on_error, report), report
 
 
-def load_alerts(path: str | Path, service_label: str = "service", on_error: str = "raise") -> list[Alert]:
-    """Read alerts from ``.jsonl``/``.csv`` records or Alertmanager webhook JSON.
+def load_alerts(path: str | Path, service_label: str | Iterable[str] | None = None,
+                on_error: str = "raise") -> list[Alert]:
+    """Read alerts from ``.jsonl``/``.csv`` records, Alertmanager or Grafana webhook JSON, or
+    the Alertmanager API v2 alert list (``amtool -o json alert query``).
 
-    A ``.json`` file may hold one webhook payload, a list of payloads, or a list of
-    alert records; a ``.jsonl`` file one payload or one alert record per line.
-    ``service_label`` names the webhook label that carries the service. Strict by
-    default; ``on_error="collect"`` keeps the good records (:func:`read_alerts` also
-    returns what was set aside and why).
+    A ``.json`` file may hold one webhook payload, a list of payloads, a list of API v2
+    alerts or a list of alert records; a ``.jsonl`` file one payload or one alert record
+    per line. ``service_label`` names the label(s) that carry the service of a webhook
+    alert: ``"team,job"`` or a list, the first one an alert has wins (default: the chain
+    of ``alert_policy.toml``, ``service,job,app,namespace``). Strict by default;
+    ``on_error="collect"`` keeps the good records (:func:`read_alerts` also returns what
+    was set aside and why).
     """
     alerts, report = read_alerts(path, service_label, on_error)
     _warn_set_aside(report, "read_alerts")
@@ -1037,12 +1090,15 @@ def load_alert_truth(path: str | Path) -> dict[str, tuple[str, str]]:
 def _ticket_dict(t: Ticket) -> dict:
     return {"id": t.id, "created_at": isoz(t.created_at), "subject": t.subject, "body": t.body,
             "customer": t.customer, "channel": t.channel, "status": t.status,
-            "first_response_at": isoz(t.first_response_at), "resolved_at": isoz(t.resolved_at)}
+            "first_response_at": isoz(t.first_response_at), "resolved_at": isoz(t.resolved_at),
+            "source_priority": t.source_priority}
 
 
 def _alert_dict(a: Alert) -> dict:
     return {"id": a.id, "ts": isoz(a.ts), "service": a.service, "name": a.name,
-            "severity": a.severity, "labels": dict(a.labels), "summary": a.summary}
+            "severity": a.severity, "labels": dict(a.labels), "summary": a.summary,
+            "status": a.status, "ends_at": isoz(a.ends_at), "runbook_url": a.runbook_url,
+            "severity_given": a.severity_given}
 
 
 def _save(rows: list[dict], path: Path, fields: tuple[str, ...]) -> None:
@@ -1082,7 +1138,8 @@ def alerts_to_frame(alerts: Iterable[Alert]):
     """Alerts -> DataFrame, one row per alert (labels kept as dicts)."""
     import pandas as pd
     frame = pd.DataFrame([{**a.__dict__, "labels": dict(a.labels)} for a in alerts], columns=list(ALERT_FIELDS))
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    for col in ("ts", "ends_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
     return frame
 
 

@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Iterable
 
 from .escalation import TicketState, escalate_tickets
-from .gate import default_threshold, gate
-from .records import Ticket, isoz
+from .gate import NO_TEXT, default_threshold, gate
+from .records import Ticket, has_text, isoz
 from .routing import Policy, load_policy, route
 from .triage import RuleSet, load_rules, triage_all
 
@@ -63,11 +63,13 @@ def triage_and_route(tickets: Iterable[Ticket], rules: RuleSet | None = None, po
     rules = rules or load_rules()
     policy = policy or load_policy()
     threshold = default_threshold() if threshold is None else threshold
+    tickets = list(tickets)
     triaged = triage_all(tickets, rules)
     outcomes = []
-    for t, d in zip(triaged, gate(triaged, threshold)):
+    for ticket, t, d in zip(tickets, triaged, gate(triaged, threshold)):
         tier = route(t.severity, policy) if d.route == "auto" else None
-        outcomes.append(Outcome(t.id, t.severity, t.confidence, t.matched, d.route, tier, d.reason))
+        reason = d.reason if d.route == "auto" or has_text(ticket) else NO_TEXT   # nothing to read: a human looks
+        outcomes.append(Outcome(t.id, t.severity, t.confidence, t.matched, d.route, tier, reason))
     return outcomes
 
 

@@ -79,9 +79,13 @@ def _am(fp, minute, service="pg-main", status="firing"):
 ALERT = st.one_of(
     st.builds(_am, st.sampled_from(["f1", "f2", "f3"]), st.sampled_from([0, 4, 8]),
               st.sampled_from(["pg-main", "orders"]), st.sampled_from(["firing", "resolved"])),
-    st.sampled_from([{"labels": {"alertname": "X"}, "startsAt": "2026-03-02T02:00:00Z", "fingerprint": "bad1"},
+    # without a service label, or with an empty one, an alert is still good (placeholder service)
+    st.builds(lambda fp, labels: {**_am(fp, 12), "labels": labels}, st.sampled_from(["f4", "f5"]),
+              st.sampled_from([{"alertname": "X"}, {"alertname": "X", "service": ""},
+                               {"alertname": "X", "job": "node", "severity": "page"}])),
+    st.sampled_from([{"labels": {"service": "pg-main"}, "startsAt": "2026-03-02T02:00:00Z", "fingerprint": "bad1"},
                      {**_am("bad2", 1), "startsAt": "0001-01-01T00:00:00Z"},
-                     {**_am("bad3", 1), "labels": {"alertname": "X", "service": ""}},
+                     {**_am("bad3", 1), "status": "exploded"},
                      "not an alert"]))
 PAYLOADS = st.lists(st.lists(ALERT, max_size=5), min_size=1, max_size=5)
 
@@ -123,7 +127,7 @@ def test_parse_tickets_api_collects_too():
 
 
 def test_load_tickets_warns_when_it_sets_records_aside(tmp_path):
-    path = _write(tmp_path, ['{"id": "t1", "created_at": "2026-03-02T09:00:00Z", "body": ""}', '{"id": "t2"}'])
+    path = _write(tmp_path, ['{"id": "t1", "created_at": "2026-03-02T09:00:00Z", "body": "x"}', '{"id": "t2"}'])
     with pytest.warns(UserWarning, match="1 set aside"):
         assert [t.id for t in load_tickets(path, on_error="collect")] == ["t1"]
 
@@ -141,7 +145,7 @@ MIXED_TICKETS = [
     {"id": "t1", "created_at": "2026-03-02T09:00:00Z", "subject": "site down", "body": "nothing loads"},
     {"id": "t2", "created_at": "2026-03-02 09:00", "subject": "no offset"},
     {"id": "t3", "created_at": "2026-03-02T10:00:00Z", "subject": "how do I export", "body": ""},
-    {"id": "t4", "created_at": "2026-03-02T11:00:00Z"},
+    {"id": "t4", "created_at": "2026-03-02T11:00:00Z", "subject": "x", "status": "exploded"},
     {"id": "t1", "created_at": "2026-03-02T12:00:00Z", "subject": "a second t1"},
     {"id": "t5", "created_at": "2026-03-02T12:30:00Z", "subject": "charged twice", "prority": "high"},
 ]
@@ -169,7 +173,8 @@ def test_rejects_plus_output_is_the_input_for_tickets(tmp_path):
     assert doc["notes"] == ["t.jsonl: key 'prority' is not a ticket field (did you mean 'priority'?) "
                             "(1 record, first at line 6); ignored"]
     # fix the rejects and read them again: every ticket comes through
-    fixed = [dict(r["record"], created_at="2026-03-02T09:00:00Z", body="", id=r["record"]["id"] + "b") for r in set_aside]
+    fixed = [dict(r["record"], created_at="2026-03-02T09:00:00Z", body="", status="new",
+                  id=r["record"]["id"] + "b") for r in set_aside]
     again = _write(tmp_path, [json.dumps(r) for r in fixed], "fixed.jsonl")
     assert len(load_tickets(again)) == 3
 
@@ -188,7 +193,7 @@ def test_rejects_plus_output_is_the_input_for_csv_tickets(tmp_path):
 def test_rejects_plus_output_is_the_input_for_alerts(tmp_path):
     alerts = [{"id": f"a{i}", "ts": f"2026-03-02T02:{i:02d}:00Z", "service": "pg-main" if i % 2 else "orders",
                "name": "Down", "severity": "critical"} for i in range(1, 9)]
-    alerts[2]["severity"] = "fatal"
+    alerts[2]["severity"] = "loud"             # 'fatal' would be read as critical (alert_policy.toml)
     alerts[5]["ts"] = "0001-01-01T00:00:00Z"
     alerts[6] = "{not json"
     path = _write(tmp_path, [a if isinstance(a, str) else json.dumps(a) for a in alerts], "a.jsonl")
@@ -210,21 +215,25 @@ def test_rejects_plus_output_is_the_input_for_webhooks(tmp_path):
     def am(fp, minute, **labels):
         return {"labels": {"alertname": "Down", "service": "pg-main", **labels},
                 "startsAt": f"2026-03-02T02:{minute:02d}:00Z", "fingerprint": fp}
-    doc = [{"version": "4", "alerts": [am("f1", 0), am("f2", 1, service=""), am("f3", 2)]},
-           {"version": "4", "truncatedAlerts": 2, "alerts": [am("f1", 0), am("f4", 3, severity="loud")]}]
+    doc = [{"version": "4", "alerts": [am("f1", 0), am("f2", 1, alertname=""), am("f3", 2)]},
+           {"version": "4", "truncatedAlerts": 2, "alerts": [am("f1", 0), {**am("f4", 3), "startsAt": "yesterday"},
+                                                             am("f5", 4, service="", severity="loud")]}]
     path = tmp_path / "am.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     rejects = tmp_path / "r.jsonl"
     code, out, err = _desk("correlate", path, "--rejects", rejects, "--json")
     assert code == 0
     out = json.loads(out)
-    assert out["input"] == {"read": 5, "used": 2, "set_aside": 2, "merged": 1}
+    assert out["input"] == {"read": 6, "used": 3, "set_aside": 2, "merged": 1}
     set_aside = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert [r["line"] for r in set_aside] == ["[0]: alerts[2]", "[1]: alerts[2]"]
     assert [r["record"]["fingerprint"] for r in set_aside] == ["f2", "f4"]
     used = sorted(a for inc in out["incidents"] for a in inc["alert_ids"])
-    assert used == ["f1", "f3"]           # f1 twice: one alert, one merged
-    assert out["notes"] == ["am.json: [1]: Alertmanager left out 2 alerts (truncatedAlerts); they are not in this file"]
+    assert used == ["f1", "f3", "f5"]     # f1 twice: one alert, one merged; f5 kept (placeholder, warning)
+    notes = "\n".join(out["notes"])
+    assert "Alertmanager left out 2 alerts in 1 notification (truncatedAlerts > 0" in notes
+    assert "grouped under service '(no service label)' (1 alert)" in notes
+    assert "severity 'loud' is not in alert_policy.toml: treated as warning, kept as given in labels (1 alert)" in notes
 
 
 def test_validate_sets_aside_too_even_when_the_first_line_is_bad(tmp_path):

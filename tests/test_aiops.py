@@ -164,7 +164,8 @@ def test_to_json_contract(storm):
     doc = aiops.to_json(result)
     assert list(doc) == ["window_s", "alerts", "incidents", "noise_reduction"]
     assert doc["window_s"] == 300 and doc["alerts"] == 40 and doc["noise_reduction"] == 0.875
-    keys = ["id", "root_cause", "alert_ids", "services", "start", "end", "severity", "runbook", "why"]
+    keys = ["id", "root_cause", "alert_ids", "services", "start", "end", "severity", "runbook", "why",
+            "firing", "ended_at"]
     assert all(list(inc) == keys for inc in doc["incidents"])
     assert [inc["id"] for inc in doc["incidents"]] == [f"INC-{i}" for i in range(1, 6)]
     starts = [inc["start"] for inc in doc["incidents"]]

@@ -22,9 +22,11 @@ def test_validate_summaries_say_what_is_there(capsys):
     jsonl = capsys.readouterr().out
     cli.main(["validate", str(fixtures_dir() / "alerts_webhook.json")])
     webhook = capsys.readouterr().out
-    assert "40 alerts" in jsonl
-    # the webhook form of the same storm: same count, services and span
-    assert jsonl.split(":", 1)[1] == webhook.split(":", 1)[1]
+    assert "40 alerts" in jsonl and jsonl.rstrip().endswith("; 40 firing, 0 resolved")
+    # the webhook form of the same storm: same count, services and span; the capture holds
+    # each alert's resolved message too, so there every alert has ended
+    assert jsonl.split(":", 1)[1].rsplit(";", 1)[0] == webhook.split(":", 1)[1].rsplit(";", 1)[0]
+    assert webhook.rstrip().endswith("; 0 firing, 40 resolved")
 
 
 def test_validate_console_script_and_module_agree():

@@ -77,4 +77,13 @@ def test_pip_install_ships_the_fixtures(tmp_path):
     assert api.returncode == 0 and "rb-" in api.stdout, api.stderr
     ran = run(desk, "run")
     assert ran.returncode == 0 and "Noise reduction" in ran.stdout, ran.stderr
+    # the example exports ship too, with the presets and the alert policy that read them
+    sources = fixtures / "sources"
+    assert sorted(p.name for p in sources.iterdir() if p.is_file()) == sorted(
+        p.name for p in (ROOT / "fixtures" / "sources").iterdir() if p.is_file())
+    jira = run(desk, "validate", sources / "jira_export.csv", "--from", "jira", "--tz", "Europe/Berlin")
+    assert jira.returncode == 0 and "jira_export.csv: 4 tickets" in jira.stdout, jira.stderr
+    capture = run(desk, "validate", sources / "alertmanager_capture.jsonl")
+    assert capture.returncode == 0 and "4 firing, 1 resolved" in capture.stdout, capture.stderr
+    assert "severity 'page' read as critical" in capture.stdout
     print(f"pip install . into a fresh venv: {installed:.1f} s; with the checks: {time.perf_counter() - started:.1f} s")

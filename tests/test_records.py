@@ -80,8 +80,8 @@ CATALOGUE = [
      ["w.json", "field 'alerts'", "missing"]),
     ("webhook alert without alertname", "w.json", json.dumps(webhook(am_alert(alertname=None) | {"labels": {"service": "x"}})),
      "alerts", ["w.json", "alerts[1]", "field 'labels.alertname'", "missing"]),
-    ("webhook alert without service label", "w.json", json.dumps(webhook({**am_alert(), "labels": {"alertname": "X"}})),
-     "alerts", ["w.json", "field 'labels.service'", "missing"]),
+    ("webhook alert with an unknown status", "w.json", json.dumps(webhook({**am_alert(), "status": "exploded"})),
+     "alerts", ["w.json", "alerts[1]", "field 'status'", "expected 'firing' or 'resolved'"]),
     ("topology not an object", "topo.json", json.dumps(["web", "orders"]), "topology",
      ["topo.json", "expected an object"]),
     ("topology lists a non-string", "topo.json", json.dumps({"web": ["orders", 3]}), "topology",
@@ -90,8 +90,8 @@ CATALOGUE = [
      ["topo.json", "service 'web'", "expected a list"]),
     ("unknown status", "t.jsonl", jsonl({**T1, "status": "escalated-ish"}), "tickets",
      ["t.jsonl:1:", "field 'status'", "unknown status"]),
-    ("subject and body both missing", "t.jsonl", jsonl({"id": "t1", "created_at": T1["created_at"]}), "tickets",
-     ["t.jsonl:1:", "ticket 't1'", "subject and body both missing"]),
+    ("subject and body both missing, 'Subject' given", "t.jsonl", jsonl({"id": "t1", "created_at": T1["created_at"], "Subject": "x"}),
+     "tickets", ["t.jsonl:1:", "ticket 't1'", "subject and body both missing", "'Subject'"]),
     ("response before creation", "t.jsonl", jsonl({**T1, "first_response_at": "2026-03-02T07:00:00Z"}), "tickets",
      ["t.jsonl:1:", "field 'first_response_at'", "before created_at"]),
     ("labels not an object", "a.jsonl", jsonl({**A1, "labels": ["x"]}), "alerts",
@@ -233,7 +233,8 @@ def test_webhook_repeat_is_same_alert_and_flap_is_new(tmp_path):
 
 def test_webhook_service_label_is_configurable(tmp_path):
     item = am_alert() | {"labels": {"alertname": "X", "job": "orders"}}
-    (alert,) = load_alerts(write(tmp_path, "w.json", json.dumps(webhook(item))), service_label="job")
+    with pytest.warns(UserWarning, match="no severity label: read as warning"):      # and said so
+        (alert,) = load_alerts(write(tmp_path, "w.json", json.dumps(webhook(item))), service_label="job")
     assert alert.service == "orders" and alert.severity == "warning"   # no severity label -> warning
 
 

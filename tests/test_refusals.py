@@ -187,7 +187,6 @@ RECORDS = {
     "resolved_at before created_at": Rec("tickets-jsonl", {"id": "t2", "created_at": "2026-03-02T09:00:00Z", "body": "x", "resolved_at": "2026-03-01T09:00:00Z"}, ("field 'resolved_at'", "before created_at")),
     "resolved_at not a time": Rec("tickets-jsonl", {"id": "t2", "created_at": "2026-03-02T09:00:00Z", "body": "x", "resolved_at": "soon"}, ("field 'resolved_at'", "not an ISO-8601")),
     # --- tickets: text and status
-    "subject and body both absent": Rec("tickets-jsonl", {"id": "t2", "created_at": "2026-03-02T09:00:00Z"}, ("ticket 't2'", "subject and body both missing")),
     "only 'Subject' (capital S)": Rec("tickets-jsonl", {"id": "t2", "created_at": "2026-03-02T09:00:00Z", "Subject": "site down"}, ("subject and body both missing", "'Subject'")),
     "subject a number": Rec("tickets-jsonl", {"id": "t2", "created_at": "2026-03-02T09:00:00Z", "subject": 42}, ("field 'subject'", "expected text, got number 42")),
     "body a list": Rec("tickets-jsonl", {"id": "t2", "created_at": "2026-03-02T09:00:00Z", "body": ["a"]}, ("field 'body'", "a list")),
@@ -232,27 +231,22 @@ RECORDS = {
     "alerts CSV: labels cell with NaN": Rec("alerts-csv", 'a2,2026-03-02T02:00:30Z,web,X,info,"{""v"": NaN}"', ("field 'labels'", "NaN")),
     "alerts CSV: labels cell with a repeated key": Rec("alerts-csv", 'a2,2026-03-02T02:00:30Z,web,X,info,"{""v"": ""1"", ""v"": ""2""}"', ("field 'labels'", "appears twice")),
     "alerts CSV: empty service cell": Rec("alerts-csv", 'a2,2026-03-02T02:00:30Z,,X,info,', ("alert 'a2'", "field 'service'", "missing")),
-    "alerts CSV: unknown severity": Rec("alerts-csv", 'a2,2026-03-02T02:00:30Z,web,X,sev1,', ("field 'severity'", "unknown severity")),
+    "alerts CSV: unknown severity": Rec("alerts-csv", 'a2,2026-03-02T02:00:30Z,web,X,loud,', ("field 'severity'", "unknown severity")),
 
     # --- Alertmanager webhook alerts
     "webhook: alert not an object": Rec("webhook", "firing", ("expected an alert object",)),
     "webhook: alertname missing": Rec("webhook", {**am(), "labels": {"service": "pg-main"}}, ("alert 'f2'", "field 'labels.alertname'", "missing")),
     "webhook: alertname empty": Rec("webhook", am(alertname=""), ("field 'labels.alertname'", "is empty")),
-    "webhook: service label missing": Rec("webhook", {**am(), "labels": {"alertname": "X"}}, ("field 'labels.service'", "missing", "--service-label")),
-    "webhook: service label empty (as in JSONL: refused)": Rec("webhook", am(service=""), ("field 'labels.service'", "is empty")),
-    "webhook: service label only spaces": Rec("webhook", am(service="   "), ("field 'labels.service'", "is empty")),
     "webhook: a label value a number": Rec("webhook", {**am(), "labels": {"alertname": "X", "service": "web", "port": 1}}, ("field 'labels.port'", "expected text")),
     "webhook: labels a list": Rec("webhook", {**am(), "labels": ["a"]}, ("field 'labels'", "expected an object")),
-    "webhook: severity label unknown": Rec("webhook", am(severity="page"), ("field 'labels.severity'", "unknown severity 'page'")),
     "webhook: startsAt missing": Rec("webhook", {k: v for k, v in am().items() if k != "startsAt"}, ("field 'startsAt'", "missing")),
-    "webhook: startsAt is the zero time (not set)": Rec("webhook", am(starts="0001-01-01T00:00:00Z"), ("field 'startsAt'", "zero time (not set)")),
+    "webhook: startsAt is the zero time (not set)": Rec("webhook", am(starts="0001-01-01T00:00:00Z"), ("field 'startsAt'", "zero time 0001-01-01T00:00:00Z (not set)")),
     "webhook: startsAt without an offset": Rec("webhook", am(starts="2026-03-02T02:00:30"), ("field 'startsAt'", "no UTC offset")),
     "webhook: startsAt year 0001 with an offset": Rec("webhook", am(starts="0001-01-01T00:30:00+01:00"), ("field 'startsAt'", "outside the years")),
-    "webhook: endsAt not a time": Rec("webhook", {**am(), "endsAt": "never"}, ("field 'endsAt'", "not an ISO-8601")),
+    "webhook: endsAt not a time": Rec("webhook", {**am(), "endsAt": "never"}, ("field 'endsAt'", "not an RFC 3339 timestamp")),
     "webhook: annotations a list": Rec("webhook", {**am(), "annotations": ["x"]}, ("field 'annotations'", "expected an object")),
     "webhook: summary a number": Rec("webhook", {**am(), "annotations": {"summary": 5}}, ("field 'annotations.summary'", "expected text")),
     "webhook: fingerprint a number": Rec("webhook", {**am(), "fingerprint": 12}, ("field 'fingerprint'", "expected text")),
-    "webhook: --service-label names a label the alert lacks": Rec("webhook", am(), ("field 'labels.job'", "missing"), ("--service-label", "job")),
 }
 
 def _command(case: Rec, path: Path) -> list:
@@ -338,7 +332,7 @@ FILES = {
     "webhook JSON nested too deeply": File("am.json", '{"alerts": ' + "[" * 50_000 + "]" * 50_000 + "}", "correlate", ("am.json:", "nested too deeply")),
     "a JSON object that is no payload": File("am.json", '{"hello": "world"}', "correlate", ("am.json: expected an Alertmanager webhook payload",)),
     "a JSON number": File("am.json", "42", "correlate", ("am.json:", "expected an Alertmanager webhook payload",)),
-    "webhook payloads holding no alerts": File("am.json", json.dumps(payload()), "correlate", ("am.json: the webhook payloads hold no alerts",)),
+    "webhook payloads holding no alerts": File("am.json", json.dumps(payload()), "correlate", ("am.json: the payloads hold no alerts",)),
     "an empty JSON list of tickets": File("t.json", "[]", "triage", ("t.json: no tickets",)),
     # CSV structure
     "CSV: an unterminated quote (issue example)": File("t.csv", "id,created_at,subject\nt1,2026-03-02T10:00:00Z,\"site down\nt2,2026-03-02T10:00:00Z,x\n", "triage", ("t.csv:2: malformed CSV", "never closed")),
@@ -604,7 +598,9 @@ def test_truncated_alerts_are_noted(tmp_path):
     doc = payload(W_GOOD[0], W_GOOD[1], truncatedAlerts=7)
     path, alerts, report = _read_notes(tmp_path, "am.json", json.dumps(doc), read_alerts)
     assert len(alerts) == 2
-    assert report.notes == ["am.json: the payload: Alertmanager left out 7 alerts (truncatedAlerts); they are not in this file"]
+    assert report.notes == ["am.json: group {}:{}: Alertmanager left out 7 alerts in 1 notification "
+                            "(truncatedAlerts > 0: max_alerts in the receiver's webhook_config caps each "
+                            "notification); they are not in this file"]
     code, out, err = desk("correlate", path, "--json")
     assert json.loads(out)["notes"] == report.notes
 
@@ -612,8 +608,8 @@ def test_truncated_alerts_are_noted(tmp_path):
 def test_unknown_webhook_keys_are_noted(tmp_path):
     doc = payload({**W_GOOD[0], "silencedBy": []}, W_GOOD[1], extra_field=1)
     path, alerts, report = _read_notes(tmp_path, "am.json", json.dumps(doc), read_alerts)
-    assert any("key 'extra_field' is not a webhook payload field" in n for n in report.notes)
-    assert any("key 'silencedBy' is not a webhook alert field" in n for n in report.notes)
+    assert "am.json: payload fields not read: extra_field" in report.notes
+    assert "am.json: alert fields not read: silencedBy" in report.notes
 
 
 def test_zero_end_time_means_not_set(tmp_path):
@@ -644,6 +640,49 @@ def test_a_fingerprint_equal_to_another_alerts_flap_id_is_renamed_not_lost(tmp_p
         assert any("have the id 'f1@2026-03-02T02:04:00Z'" in n for n in report.notes)
     code, out, err = desk("correlate", path, "--json")
     assert code == 0 and sum(len(i["alert_ids"]) for i in json.loads(out)["incidents"]) == 3
+
+
+def test_a_ticket_with_no_text_is_valid_and_goes_to_a_human(tmp_path):
+    path, tickets, report = _read_notes(tmp_path, "t.jsonl", json.dumps({"id": "t2", "created_at": "2026-03-02T09:00:00Z"}) + "\n")
+    assert tickets[0].subject == tickets[0].body == ""
+    assert report.notes == ["t.jsonl: 1 ticket with no text at all (no subject, no body): valid, routed to a human"]
+    code, out, err = desk("triage", path, "--json")
+    assert code == 0 and json.loads(out)["tickets"][0]["reason"] == "no text"
+    # a near miss of subject or body is a misspelling, not an empty ticket: refused
+    bad = tmp_path / "b.jsonl"
+    bad.write_text(json.dumps({"id": "t3", "created_at": "2026-03-02T09:00:00Z", "Subject": "site down"}) + "\n")
+    code, out, err = desk("triage", bad)
+    assert code == 2 and "subject and body both missing (found 'Subject' instead: a misspelling?)" in err
+
+
+@pytest.mark.parametrize("bad, service, severity, note", [
+    ({"labels": {"alertname": "X"}}, "(no service label)", "warning",
+     "none of the labels service, job, app, namespace: grouped under service '(no service label)' (1 alert)"),
+    ({"labels": {"alertname": "X", "service": ""}}, "(no service label)", "warning", "grouped under service"),
+    ({"labels": {"alertname": "X", "service": "   ", "job": "node"}}, "node", "warning", "service from label 'job' (1 alert)"),
+    ({"labels": {"alertname": "X", "service": "web", "severity": "page"}}, "web", "critical", "severity 'page' read as critical (1 alert)"),
+    ({"labels": {"alertname": "X", "service": "web", "severity": "loud"}}, "web", "warning",
+     "severity 'loud' is not in alert_policy.toml: treated as warning, kept as given in labels (1 alert)"),
+])
+def test_webhook_alerts_the_desk_maps_instead_of_refusing(tmp_path, bad, service, severity, note):
+    """What issue 12 refused, the alert policy now maps: and says so."""
+    path, alerts, report = _read_notes(tmp_path, "am.json", json.dumps(payload(W_GOOD[0], {**am(), **bad}, W_GOOD[1])), read_alerts)
+    (alert,) = [a for a in alerts if a.id == "f2"]
+    assert (alert.service, alert.severity) == (service, severity)
+    assert any(note in n for n in report.notes), report.notes
+    code, out, err = desk("correlate", path, "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["input"] == {"read": 3, "used": 3, "set_aside": 0, "merged": 0}
+    assert any(note in n for n in doc["notes"])
+
+
+def test_service_label_names_a_label_the_alerts_lack(tmp_path):
+    path = tmp_path / "am.json"
+    path.write_text(json.dumps(payload(*W_GOOD)))
+    code, out, err = desk("correlate", path, "--service-label", "job", "--json")
+    doc = json.loads(out)
+    assert code == 0 and {s for i in doc["incidents"] for s in i["services"]} == {"(no service label)"}
+    assert any("none of the labels job: grouped under service '(no service label)' (2 alerts)" in n for n in doc["notes"])
 
 
 def test_empty_severity_label_defaults_like_a_missing_one(tmp_path):

@@ -88,7 +88,8 @@ def test_bad_tickets_file_exits_2(capsys, tmp_path):
     path.write_text('{"id": "t1", "created_at": "2026-03-02T09:00:00", "subject": "x"}\n')
     assert cli.main(["triage", str(path)]) == 2
     err = capsys.readouterr().err
-    assert err == "desk: t.jsonl:1: ticket 't1': field 'created_at': no UTC offset in '2026-03-02T09:00:00'\n"
+    assert err == ("desk: t.jsonl:1: ticket 't1': field 'created_at': no UTC offset in '2026-03-02T09:00:00' "
+                   "(--tz ZONE, or tz= in load_tickets, reads such times in a zone, e.g. --tz Europe/Berlin)\n")
 
 
 @pytest.mark.parametrize("bad", ["-0.1", "1.5", "abc", "nan"])
