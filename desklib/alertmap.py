@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from ._gc import paused
-from .records import InputError
+from .records import InputError, _clip, _kind, isoz
 from .timefmt import ZERO_TIME, parse_iso
 
 __all__ = ["AlertPolicy", "load_policy", "parse_service_labels", "map_severity", "pick_service",
@@ -64,14 +63,6 @@ class AlertPolicy:
 
 # ----------------------------------------------------------------------------- the policy file
 
-def _default_path() -> Path:
-    try:
-        from .data import fixtures_dir
-        return fixtures_dir() / "alert_policy.toml"
-    except ImportError:                                          # pragma: no cover
-        return Path(__file__).resolve().parents[1] / "fixtures" / "alert_policy.toml"
-
-
 def _names(value: Any, where: str, what: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
@@ -82,15 +73,9 @@ def _names(value: Any, where: str, what: str) -> tuple[str, ...]:
 
 def load_policy(path: str | Path | None = None) -> AlertPolicy:
     """``alert_policy.toml`` -> AlertPolicy; one-line InputError naming file and key."""
-    path = Path(path) if path is not None else _default_path()
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path.name}: TOML syntax error ({exc})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name}: cannot read ({exc})") from None
+    from .policy import PolicyFile        # policy imports records, which imports this module
+    reader, doc = PolicyFile.toml(path, "alert_policy.toml")
+    path = Path(reader.name)
     f = path.name
     extra = sorted(set(doc) - {"severity", "service", "annotations"})
     if extra:
@@ -173,26 +158,6 @@ def pick_service(labels: Mapping[str, str], policy: AlertPolicy) -> tuple[str, s
 
 
 # ----------------------------------------------------------------------------- one alert
-
-def _isoz(ts: datetime) -> str:
-    spec = "seconds" if ts.microsecond == 0 else "microseconds"
-    return ts.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec=spec) + "Z"
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return f"number {value!r}"
-    return {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
-
-
-def _clip(text: Any, width: int = 60) -> str:
-    text = str(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
 
 class _Where:
     def __init__(self, where: str):
@@ -301,7 +266,7 @@ def normalize_webhook_alert(raw: Any, policy: AlertPolicy, where: str = "") -> t
         if ends is None:
             notes.append("resolved without an endsAt: end time unknown")
         elif ends < alert["ts"]:
-            raise w.error("endsAt", f"{_isoz(ends)} is before startsAt {_isoz(alert['ts'])}")
+            raise w.error("endsAt", f"{isoz(ends)} is before startsAt {isoz(alert['ts'])}")
         alert.update(status="resolved", ends_at=ends)
     elif ends is not None:
         notes.append("firing with an endsAt: read as still firing (endsAt is then only a time-out)")
@@ -416,7 +381,7 @@ def expand(docs: Iterable[tuple[Any, Any]], policy: AlertPolicy, name: str = "<a
 
 def _rank(alert: dict) -> tuple:
     """Which of several copies of one firing wins: resolved, then latest end, then content."""
-    text = json.dumps({k: (_isoz(v) if isinstance(v, datetime) else v) for k, v in alert.items()},
+    text = json.dumps({k: (isoz(v) if isinstance(v, datetime) else v) for k, v in alert.items()},
                       sort_keys=True)
     return (alert["status"] == "resolved", alert["ends_at"] or ZERO_TIME, text)
 
@@ -443,7 +408,7 @@ def merge_alerts(alerts: Iterable[dict], check: bool = True) -> tuple[list[dict]
     out = []
     for (fp, ts), alert in best.items():
         if ts != first[fp]:
-            alert = {**alert, "id": f"{fp}@{_isoz(ts)}"}
+            alert = {**alert, "id": f"{fp}@{isoz(ts)}"}
         out.append(alert)
     out.sort(key=lambda a: (a["ts"], a["id"]))
     ids = Counter(a["id"] for a in out)

@@ -24,7 +24,6 @@ import csv
 import difflib
 import io
 import json
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from ._gc import paused
-from .records import InputError
+from .records import InputError, _clip, _kind
 from .timefmt import compile_format, parse_iso, parse_local, resolve_tz, to_utc
 
 __all__ = ["Preset", "load_presets", "get_preset", "parse_map", "json_records", "csv_records",
@@ -60,25 +59,11 @@ class Preset:
 
 # ----------------------------------------------------------------------------- the presets file
 
-def _default_path() -> Path:
-    try:
-        from .data import fixtures_dir
-        return fixtures_dir() / "sources.toml"
-    except ImportError:                                          # pragma: no cover
-        return Path(__file__).resolve().parents[1] / "fixtures" / "sources.toml"
-
-
 def load_presets(path: str | Path | None = None) -> dict[str, Preset]:
     """``sources.toml`` -> {source name: Preset}; one-line InputError naming file and key."""
-    path = Path(path) if path is not None else _default_path()
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path.name}: TOML syntax error ({exc})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name}: cannot read ({exc})") from None
+    from .policy import PolicyFile        # policy imports records, which imports this module
+    reader, doc = PolicyFile.toml(path, "sources.toml")
+    path = Path(reader.name)
     if not doc:
         raise InputError(f"{path.name}: no sources defined")
     return {name: _preset(path.name, name, table) for name, table in sorted(doc.items())}
@@ -296,21 +281,6 @@ def _fail(name: str, line: Any, rid: Any, field: str | None, problem: str) -> In
         parts.append(f"field '{field}'")
     parts.append(problem)
     return InputError(": ".join(parts))
-
-
-def _clip(text: Any, width: int = 60) -> str:
-    text = str(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return f"number {value!r}"
-    return {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
 
 
 def _dig(raw: dict, key: str) -> tuple[bool, Any]:

@@ -56,7 +56,7 @@ def test_presets_file_names_every_source():
     ("[x]\nunknown_status = 'later'\n[x.fields]\nid = 'a'\ncreated_at = 'b'\n",
      "sources.toml: [x] unknown_status: expected one of"),
     ("[x]\n[x.fields]\nid = []\ncreated_at = 'b'\n", "sources.toml: [x.fields] id: expected a column name"),
-    ("[x\n", "sources.toml: TOML syntax error"),
+    ("[x\n", "sources.toml:1: TOML syntax: "),
 ])
 def test_a_broken_presets_file_is_one_line_naming_file_and_key(tmp_path, text, message):
     path = tmp_path / "sources.toml"
