@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from ._gc import paused
-from .records import InputError, _clip, _kind, isoz
+from .records import InputError, _Where, _clip, _kind, isoz
 from .timefmt import ZERO_TIME, parse_iso
 
 __all__ = ["AlertPolicy", "load_policy", "parse_service_labels", "map_severity", "pick_service",
@@ -159,20 +159,6 @@ def pick_service(labels: Mapping[str, str], policy: AlertPolicy) -> tuple[str, s
 
 # ----------------------------------------------------------------------------- one alert
 
-class _Where:
-    def __init__(self, where: str):
-        self.where, self.rid = where, None
-
-    def error(self, field: str | None, problem: str) -> InputError:
-        parts = [self.where] if self.where else []
-        if self.rid is not None:
-            parts.append(f"alert '{_clip(self.rid, 40)}'")
-        if field:
-            parts.append(f"field '{field}'")
-        parts.append(problem)
-        return InputError(": ".join(parts))
-
-
 def _strings(value: Any, w: _Where, key: str) -> dict[str, str]:
     if value is None:
         return {}
@@ -208,7 +194,7 @@ def _time(value: Any, w: _Where, key: str, required: bool) -> datetime | None:
 
 
 def _common(raw: Any, policy: AlertPolicy, where: str) -> tuple[dict, list[str], _Where, dict]:
-    w = _Where(where)
+    w = _Where(where, "", "alert")     # `where` already names the file and the record
     if not isinstance(raw, dict):
         raise w.error(None, f"expected an alert object, got {_kind(raw)}")
     notes: list[str] = []
