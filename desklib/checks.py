@@ -294,11 +294,6 @@ def _naive(outcomes: list[Outcome]) -> bool:
 
 # ----------------------------------------------------------------------------- 01 triage: whole words
 
-def _regex_search(keyword, text):            # what a right answer does, to build the wrong ones from
-    pattern = r"\b" + r"\s+".join(re.escape(w) for w in keyword.lower().split()) + r"\b"
-    return re.search(pattern, text.lower()) is not None
-
-
 def _ww_case_sensitive(keyword, text):
     pattern = r"\b" + r"\s+".join(re.escape(w) for w in keyword.split()) + r"\b"
     return re.search(pattern, text) is not None

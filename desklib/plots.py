@@ -21,7 +21,6 @@ never by the ``desk`` command, so importing matplotlib at the top is fine.
 """
 from __future__ import annotations
 
-import math
 from typing import Callable
 from weakref import WeakKeyDictionary
 
@@ -103,10 +102,6 @@ def set_threshold(ax: Axes, threshold: float) -> None:
 def threshold_artists(ax: Axes) -> list:
     """The artists :func:`set_threshold` moves on ``ax`` (a widget redraws only these)."""
     return [artist for _, artists in _MARKERS.get(ax, []) for artist in artists]
-
-
-def _pct(x: float) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0%}"
 
 
 # ----------------------------------------------------------------------------- 01 triage

@@ -40,7 +40,6 @@ __all__ = ["Preset", "load_presets", "get_preset", "parse_map", "json_records", 
 TICKET_FIELDS = ("id", "created_at", "subject", "body", "customer", "channel", "status",
                  "first_response_at", "resolved_at", "source_priority")
 TIME_FIELDS = ("created_at", "first_response_at", "resolved_at")
-TEXT_FIELDS = ("subject", "body", "customer", "channel", "source_priority")
 STATUSES = ("new", "open", "pending", "solved")
 REQUIRED = ("id", "created_at")
 FORMATS = ("json", "csv", "any")

@@ -78,9 +78,7 @@ pandas is imported inside them so that importing this module stays fast.
 """
 from __future__ import annotations
 
-import math
 import re
-import tomllib
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -198,11 +196,6 @@ def _trie_pattern(keys: Iterable[bytes]) -> re.Pattern:
         return b"(?:" + body + b")?" if None in node else body
 
     return re.compile(b" (" + regex(trie) + b")(?= )")
-
-
-def _default_rules_path() -> Path:
-    from .policy import policy_path
-    return policy_path(None, "triage_rules.toml")
 
 
 #: A *plain* keyword: words of letters and digits (an apostrophe inside a word, as in

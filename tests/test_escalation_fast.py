@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from desklib import support_desk
-from desklib.escalation import _escalate_fast, escalate, escalate_all, escalate_tickets, open_states
+from desklib.escalation import escalate, escalate_all, escalate_tickets, open_states
 from desklib.records import InputError, TICKET_STATUSES, Ticket
 from desklib.routing import Calendar, Tier, load_policy
 from desklib.sla import calendar_clock, clock_time, due_at
