@@ -284,20 +284,24 @@ def _cmd_triage(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from .aiops import DEFAULT_WINDOW_S, correlate
+    from .aiops import DEFAULT_WINDOW_S, correlate, to_json
     from .data import DAY_END
     from .records import load_topology
-    from .support_desk import day_report, run_day
+    from .support_desk import day_report, run_day, run_json
     rules, policy, threshold = _desk_policies(args.threshold)
     runbooks = _runbooks()
     topology = _policy("topology.json", load_topology, _fixture("topology.json"))
+    as_json = getattr(args, "json", False)
     args = argparse.Namespace(rejects=None, service_label=None, accounts=args.accounts)
-    tickets, _ = _read("tickets", str(_fixture("tickets.jsonl")), args)
-    alerts, _ = _read("alerts", str(_fixture("alerts.jsonl")), args)
+    tickets, ticket_report = _read("tickets", str(_fixture("tickets.jsonl")), args, notes_on_stderr=not as_json)
+    alerts, alert_report = _read("alerts", str(_fixture("alerts.jsonl")), args, notes_on_stderr=not as_json)
     day = run_day(tickets, DAY_END, rules, policy, threshold)
-    _emit(day_report(day, tickets))
-
     correlation = correlate(alerts, topology, DEFAULT_WINDOW_S, runbooks=runbooks)
+    if as_json:
+        storm = _with_input(to_json(correlation), alert_report)
+        _emit_json(_with_input({**run_json(day), "storm": storm}, ticket_report))
+        return 0
+    _emit(day_report(day, tickets, review=True))
     _emit(f"\nAlert storm ({len(alerts)} alerts, window {correlation.window_s} s, time + topology):")
     _emit("\n".join("  " + line for line in _incident_table(correlation)))
     _emit(f"\nNoise reduction: {correlation.noise_reduction:.3f} "
@@ -451,6 +455,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run the lesson's day on the fixtures and print a short report")
     p.add_argument("--threshold", type=_threshold, default=None, help="confidence gate in [0, 1]")
+    p.add_argument("--json", action="store_true",
+                   help="machine-readable output: desk triage's keys, the human queue in review order, "
+                        "the escalations, and the storm as desk correlate gives it")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("correlate", help="collapse an alert storm into incidents (JSONL, CSV or Alertmanager webhook)")

@@ -26,11 +26,13 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Mapping
 
-__all__ = ["Calendar", "Tier", "SeverityRule", "Targets", "Policy",
-           "load_policy", "route", "targets", "severity_map", "METRICS", "WEEKDAYS"]
+__all__ = ["Calendar", "Tier", "SeverityRule", "Targets", "ReviewRule", "HumanReview", "Policy",
+           "load_policy", "route", "targets", "review_targets", "severity_map", "METRICS", "REVIEW", "WEEKDAYS"]
 
 #: The two things an SLA measures, in the order the desk meets them.
 METRICS = ("first_response", "resolution")
+#: The clock of a ticket the gate held for a person: until someone reads it (see ``desklib.review``).
+REVIEW = "review"
 #: Day names a business calendar may use (pandas weekmask spelling).
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -88,12 +90,33 @@ class Targets:
     first_response: timedelta
     resolution: timedelta
     calendar: Calendar
+    review: timedelta | None = None      # the human review target (only in :func:`review_targets`)
 
     def for_metric(self, metric: str) -> timedelta:
-        """The target of one metric: ``"first_response"`` or ``"resolution"``."""
+        """The target of one metric: ``"first_response"``, ``"resolution"`` (or ``"review"``)."""
+        if metric == REVIEW and self.review is not None:
+            return self.review
         if metric not in METRICS:
             raise ValueError(f"unknown SLA metric {metric!r}; expected one of {METRICS}")
         return getattr(self, metric)
+
+
+@dataclass(frozen=True)
+class ReviewRule:
+    """How fast a person must read a held ticket whose rules suggested ``severity``, and on
+    which tier's calendar (and escalation path) that review clock runs."""
+    severity: str
+    target: timedelta
+    tier: str
+
+
+@dataclass(frozen=True)
+class HumanReview:
+    """The ``[human_review]`` table: a review target per suggested severity, and the severity a
+    ticket no rule could read is reviewed as."""
+    rules: Mapping[str, ReviewRule]
+    no_rule_matched: str
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +129,7 @@ class Policy:
     handling_median_minutes: Mapping[str, float] = field(default_factory=dict)
     handling_sigma: float = 0.5
     source: str = "<policy>"
+    human_review: HumanReview | None = None
 
 
 # -- loading ----------------------------------------------------------------
@@ -151,7 +175,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
     from .policy import PolicyFile
     from .triage import SEVERITIES
     r, raw = PolicyFile.toml(path, "sla_policy.toml")
-    r.known(raw, ("severity", "tiers", "escalation", "warnings", "simulation"), "")
+    r.known(raw, ("severity", "tiers", "escalation", "warnings", "simulation", "human_review"), "")
 
     tiers = {}
     for name, t in r.table(raw, "tiers", "").items():
@@ -209,7 +233,32 @@ def load_policy(path: str | Path | None = None) -> Policy:
     r.known(medians_table, SEVERITIES, "[simulation.handling_median_minutes]")
     medians = {k: r.number(medians_table, k, "[simulation.handling_median_minutes]", 0.0, 10_000.0,
                            low_open=True) for k in medians_table}
-    return Policy(severities, tiers, path_, levels, medians, sigma, r.name)
+    review = _human_review(r, r.table(raw, "human_review", ""), path_)
+    return Policy(severities, tiers, path_, levels, medians, sigma, r.name, review)
+
+
+def _human_review(r, table: dict, path_: tuple[str, ...]) -> HumanReview:
+    """The ``[human_review]`` table: ``no_rule_matched`` and one ``[human_review.SEVn]`` per severity."""
+    from .triage import SEVERITIES
+    where = "[human_review]"
+    r.known(table, ("description", "no_rule_matched", *SEVERITIES), where)
+    description = r.text(table, "description", where, default="", empty=True)
+    unread = r.text(table, "no_rule_matched", where, choices=SEVERITIES)
+    rules = {}
+    for sev in SEVERITIES:
+        if sev not in table:
+            raise r.fail(where, f"no [human_review.{sev}] (every severity a rule can suggest needs a review target)")
+        rule = table[sev]
+        if not isinstance(rule, dict):
+            raise r.expected(where, sev, "a table", rule)
+        at = f"[human_review.{sev}]"
+        r.known(rule, ("target", "tier"), at)
+        target = r.duration(rule, "target", at)
+        tier = r.text(rule, "tier", at)
+        if tier not in path_:
+            raise r.fail(at, f"tier: expected a tier on the [escalation] path ({', '.join(path_)}), got {tier!r}")
+        rules[sev] = ReviewRule(sev, target, tier)
+    return HumanReview(rules, unread, description)
 
 
 # -- the two questions -------------------------------------------------------
@@ -237,6 +286,21 @@ def targets(severity: str, tier: str, policy: Policy) -> Targets:
     if tier not in policy.tiers:
         raise ValueError(f"unknown tier {tier!r}; the policy defines {', '.join(policy.tiers)}")
     return Targets(severity, tier, rule.first_response, rule.resolution, policy.tiers[tier].calendar)
+
+
+def review_targets(suggested: str, tier: str, policy: Policy) -> Targets:
+    """The review target of a held ticket whose rules suggested ``suggested``, counted on
+    ``tier``'s calendar (the ``"review"`` metric of :class:`Targets`)."""
+    if policy.human_review is None:
+        raise ValueError(f"{policy.source}: no [human_review] table: the human queue has no review targets")
+    rule = policy.human_review.rules.get(suggested)
+    if rule is None:
+        raise ValueError(f"unknown severity {suggested!r}; [human_review] defines "
+                         f"{', '.join(sorted(policy.human_review.rules))}")
+    if tier not in policy.tiers:
+        raise ValueError(f"unknown tier {tier!r}; the policy defines {', '.join(policy.tiers)}")
+    base = targets(suggested, tier, policy)
+    return Targets(suggested, tier, base.first_response, base.resolution, base.calendar, rule.target)
 
 
 def severity_map(severities) -> dict[str, str]:

@@ -43,7 +43,7 @@ from functools import cached_property, lru_cache
 from typing import Iterable, Iterator
 
 from .records import Ticket
-from .routing import METRICS, WEEKDAYS, Calendar, Policy, Targets, route, severity_map, targets
+from .routing import METRICS, REVIEW, WEEKDAYS, Calendar, Policy, Targets, route, severity_map, targets
 
 __all__ = ["SlaStatus", "Event", "MetricClock", "EVENT_KINDS", "STATES", "as_utc",
            "clock_start", "due_at", "clock_time", "sla_state", "sla_events", "sla_frame",
@@ -273,13 +273,17 @@ def _kind_rank(kind: str) -> tuple[int, float]:
     return ({"sla_applied": 0, "breached": 2, "escalated": 3, "fulfilled": 4}[kind], 0.0)
 
 
+#: Metrics in the order their events are listed at one instant (the review clock of a held ticket last).
+_METRIC_RANK = {m: i for i, m in enumerate((*METRICS, REVIEW))}
+
+
 def event_key(event: Event) -> tuple:
     """Sort key of the log: by time, then by what caused what at one instant.
 
     At an escalation instant the old tier's ``breached`` and ``escalated`` come
     before the new tier's ``sla_applied`` (higher ``step``).
     """
-    return (event.at, event.ticket_id, event.step, _kind_rank(event.kind), METRICS.index(event.metric))
+    return (event.at, event.ticket_id, event.step, _kind_rank(event.kind), _METRIC_RANK[event.metric])
 
 
 # ---------------------------------------------------------------------------
@@ -321,10 +325,12 @@ class MetricClock:
         """When the metric stopped, if it has by ``now``.
 
         A resolution also answers the customer, so it stops the first-response
-        clock too. A stamp before ``start`` (clock skew) counts as at ``start``.
+        clock too. The review clock of a held ticket (``"review"``) stops at the first
+        response as well: a person who replied has read it. A stamp before ``start``
+        (clock skew) counts as at ``start``.
         """
         t = self.ticket
-        stamps = [t.resolved_at] + ([t.first_response_at] if self.metric == "first_response" else [])
+        stamps = [t.resolved_at] + ([t.first_response_at] if self.metric != "resolution" else [])
         known = [s for s in stamps if s is not None and s <= self.now]
         return max(min(known), self.start) if known else None
 
@@ -603,7 +609,7 @@ def fast_event_key(event: Event) -> tuple:
     rank = _KIND_RANK.get(event.kind)
     if rank is None:
         rank = _KIND_RANK[event.kind] = _kind_rank(event.kind)
-    return (event.at, event.ticket_id, event.step, rank, METRICS.index(event.metric))
+    return (event.at, event.ticket_id, event.step, rank, _METRIC_RANK[event.metric])
 
 
 def _scale_ratio(duration: timedelta, duration_us: int, num: int, den: int) -> timedelta:
