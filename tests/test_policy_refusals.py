@@ -182,6 +182,10 @@ def test_a_broken_gate_is_refused_in_one_line(tmp_path, capsys, monkeypatch, cas
 
 # ----------------------------------------------------------------------------- sla_policy.toml
 
+_SLA_TEXT = (FIXTURES / SLA).read_text(encoding="utf-8")
+#: The whole [human_review] part of the shipped SLA policy (its table and the four per severity).
+REVIEW_TABLES = _SLA_TEXT[_SLA_TEXT.index("[human_review]\n"):_SLA_TEXT.index("# ---", _SLA_TEXT.index("[human_review]\n"))]
+
 SLA_EDITS = {
     # the file as a whole
     "toml syntax error": ('[escalation]\npath', '[escalation]\npath ==', ["sla_policy.toml:", "TOML syntax"]),
@@ -228,6 +232,35 @@ SLA_EDITS = {
     "path as text": ('path = ["L1", "L2", "L3", "IC"]', 'path = "L1"', ["[escalation]", "path", "'L1'"]),
     "path missing a tier": ('path = ["L1", "L2", "L3", "IC"]', 'path = ["L2", "L3", "IC"]', ["[escalation]", "path", "['L1']"]),
     "path with a tier twice": ('path = ["L1", "L2", "L3", "IC"]', 'path = ["L1", "L2", "L2", "L3", "IC"]', ["[escalation]", "distinct"]),
+    # [human_review]: the review clock of the human queue
+    "no [human_review] table": (REVIEW_TABLES, "", ["sla_policy.toml: missing table [human_review]"]),
+    "human_review = 5": ([(REVIEW_TABLES, ""), ("[severity.SEV1]", "human_review = 5\n[severity.SEV1]")],
+                         None, ["human_review", "expected a table, got 5"]),
+    "a misspelled [human_review]": ("[human_review]\n", "[human_reviews]\n", ["unknown key 'human_reviews'"]),
+    "no_rule_matched unknown": ('no_rule_matched = "SEV2"', 'no_rule_matched = "urgent"',
+                                ["[human_review]", "no_rule_matched", "SEV1, SEV2, SEV3, SEV4", "'urgent'"]),
+    "no_rule_matched missing": ('no_rule_matched = "SEV2"\n', "", ["[human_review]", "no_rule_matched: missing"]),
+    "misspelled human_review key": ('no_rule_matched = "SEV2"', 'no_rule_matched = "SEV2"\nunmatched = "SEV3"',
+                                    ["[human_review]", "unknown key 'unmatched'"]),
+    "a review target for SEV5": ("[human_review.SEV4]", "[human_review.SEV5]", ["[human_review]", "unknown key 'SEV5'"]),
+    "no review target for SEV4": ('[human_review.SEV4]\ntarget = "4h"\ntier = "L1"\n', "",
+                                  ["[human_review]", "no [human_review.SEV4]"]),
+    "a review target of zero": ('target = "15min"', 'target = "0min"', ["[human_review.SEV1]", "target", "positive"]),
+    "a review target as a number": ('target = "15min"', "target = 15", ["[human_review.SEV1]", "target", "got 15"]),
+    "a review target that is no duration": ('target = "15min"', 'target = "asap"',
+                                            ["[human_review.SEV1]", "target", "cannot read duration 'asap'"]),
+    "a review target missing": ('target = "15min"      # a possible outage: read within 15 minutes, around the clock\n',
+                                "", ["[human_review.SEV1]", "target: missing"]),
+    "a review tier not on the path": ('target = "15min"      # a possible outage: read within 15 minutes, around the '
+                                      'clock\ntier = "L3"', 'target = "15min"\ntier = "L9"',
+                                      ["[human_review.SEV1]", "tier", "[escalation] path", "'L9'"]),
+    "a review tier missing": ('target = "30min"\ntier = "L2"\n', 'target = "30min"\n',
+                              ["[human_review.SEV2]", "tier: missing"]),
+    "a misspelled review key": ('target = "30min"\ntier = "L2"', 'target = "30min"\ntire = "L2"',
+                                ["[human_review.SEV2]", "unknown key 'tire'"]),
+    "a review rule that is text": ([('[human_review.SEV2]\ntarget = "30min"\ntier = "L2"\n', ""),
+                                    ('no_rule_matched = "SEV2"', 'no_rule_matched = "SEV2"\nSEV2 = "30min"')],
+                                   None, ["[human_review] SEV2", "expected a table, got '30min'"]),
     # [simulation]
     "sigma negative": ("sigma = 0.5", "sigma = -1", ["[simulation]", "sigma", "-1"]),
     "a handling time of zero": ("SEV1 = 30", "SEV1 = 0", ["[simulation.handling_median_minutes]", "SEV1", "got 0"]),
