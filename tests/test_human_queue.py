@@ -200,3 +200,10 @@ def test_desk_run_text_shows_the_queue_in_order_with_clocks(capsys):
     assert [row[1] for row in rows] == ["t14", "t10", "t15", "t42", "t45", "t46", "t41", "t05", "t44"]
     assert rows[0][2:5] == ["SEV1", "2026-03-02T11:05:00Z", "fulfilled"]
     assert rows[3][2:6] == ["SEV2", "2026-03-02T12:10:00Z", "breached", "IC"]
+
+
+def test_the_readme_sample_of_desk_run_json_is_what_it_prints(capsys):
+    from test_readme import _agrees, _samples
+    sample = next(s for s in _samples() if "human_queue" in s)
+    assert cli.main(["run", "--json"]) == 0
+    _agrees(sample, json.loads(capsys.readouterr().out), "run")
