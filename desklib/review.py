@@ -100,10 +100,13 @@ def review_clock(ticket: Ticket, suggested: str, policy: Policy, now: datetime, 
     """The review of one held ticket at ``now``: its clock, escalated as :func:`desklib.escalation.escalate`
     escalates (each miss: one step up the path, the full review target again on the new tier)."""
     now = as_utc(now, "now")
-    review_targets(suggested, policy.escalation_path[0], policy)     # a clear error for an unknown severity
-    tier = policy.human_review.rules[suggested].tier
+    rules = policy.human_review.rules if policy.human_review is not None else None
+    if rules is None:
+        raise ValueError(f"{policy.source}: no [human_review] table: the human queue has no review targets")
+    if suggested not in rules:
+        raise ValueError(f"unknown severity {suggested!r}; [human_review] defines {', '.join(rules)}")
     try:
-        return _review(ticket, suggested, policy, now, reason, tier)
+        return _review(ticket, suggested, policy, now, reason, rules[suggested].tier)
     except ClockSpanError as exc:       # a business-hours review across centuries (a ticket built in code)
         raise InputError(f"ticket {ticket.id!r}: {exc}") from None
 

@@ -207,3 +207,9 @@ def test_the_readme_sample_of_desk_run_json_is_what_it_prints(capsys):
     sample = next(s for s in _samples() if "human_queue" in s)
     assert cli.main(["run", "--json"]) == 0
     _agrees(sample, json.loads(capsys.readouterr().out), "run")
+
+
+def test_a_policy_built_without_human_review_cannot_run_the_desk():
+    from dataclasses import replace
+    with pytest.raises(ValueError, match=r"no \[human_review\] table"):
+        run_day([OUTAGE], at(2, 21), RULES, replace(POLICY, human_review=None), threshold=1.0)
