@@ -292,14 +292,17 @@ def _wilson_low(right: int, n: int, z: float = 1.96) -> float:
     return (centre - margin) / (1 + z * z / n)
 
 
-def candidates(texts: Mapping[str, str], truth: Mapping[str, str], rules: RuleSet, *, min_count: int = 5,
+def candidates(texts: Mapping[str, str], truth: Mapping[str, str], rules: RuleSet, *, min_count: int | None = None,
                min_precision: float = 0.6, min_lift: float = 0.2, per_severity: int = 8) -> list[Candidate]:
     """Words and two-word phrases that predict a severity, best first within each severity.
 
     ``texts`` maps ticket id -> text. A phrase already a keyword or ``unless`` phrase, or part
-    of one ("log" of "log in"), is left out. Ranked by the Wilson lower bound of the precision,
-    then by count, then alphabetically.
+    of one ("log" of "log in"), is left out. ``min_count`` defaults to 5 tickets, or one in
+    300 on larger sets. Ranked by the Wilson lower bound of the precision, then by count,
+    then alphabetically.
     """
+    if min_count is None:
+        min_count = max(5, round(len(texts) / 300))
     known = [tuple(words(k)) for r in rules.rules for k in (*r.keywords, *r.unless)]
 
     def is_known(gram: tuple[str, ...]) -> bool:
