@@ -48,6 +48,7 @@ import math
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Mapping, Sequence
 
 from .triage import SEVERITIES, RuleSet, _verdict, triage, words
@@ -86,9 +87,15 @@ def params_of(rules: RuleSet) -> Params:
 
 # ----------------------------------------------------------------------------- tickets -> counts
 
+@lru_cache(maxsize=8)
+def _rule_of(rules: RuleSet) -> dict[str, int]:
+    """Each explanation triage can give ("outage: 'down'") -> the number of its rule."""
+    return {f"{r.name}: '{kw}'": i for i, r in enumerate(rules.rules) for kw in r.keywords}
+
+
 def rule_counts(ticket, rules: RuleSet) -> tuple[int, ...]:
     """How many distinct keywords of each rule (in file order) the ticket holds, as triage finds them."""
-    index = {f"{r.name}: '{kw}'": i for i, r in enumerate(rules.rules) for kw in r.keywords}
+    index = _rule_of(rules)
     counts = [0] * len(rules.rules)
     for explanation in triage(ticket, rules).matched:
         counts[index[explanation]] += 1
