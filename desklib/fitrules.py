@@ -304,7 +304,8 @@ def candidates(texts: Mapping[str, str], truth: Mapping[str, str], rules: RuleSe
     """Words and two-word phrases that predict a severity, best first within each severity.
 
     ``texts`` maps ticket id -> text. A phrase already a keyword or ``unless`` phrase, or part
-    of one ("log" of "log in"), is left out. ``min_count`` defaults to 5 tickets, or one in
+    of one ("log" of "log in"), is left out, and so is a two-word phrase that predicts no
+    better than one of its words alone. ``min_count`` defaults to 5 tickets, or one in
     300 on larger sets. Ranked by the Wilson lower bound of the precision, then by count,
     then alphabetically.
     """
@@ -332,6 +333,8 @@ def candidates(texts: Mapping[str, str], truth: Mapping[str, str], rules: RuleSe
         right = by[severity]
         if right / count < min_precision or right / count < shares[severity] / n + min_lift or is_known(gram):
             continue
+        if len(gram) == 2 and any(right / count <= seen[(w,)][severity] / sum(seen[(w,)].values()) for w in gram):
+            continue                              # "testimonials from" says no more than "testimonials"
         found.append((_wilson_low(right, count), Candidate(" ".join(gram), severity, count, right)))
     out = []
     for sev in SEVERITIES:

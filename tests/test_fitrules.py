@@ -173,8 +173,19 @@ def test_candidates_leave_out_keywords_and_their_parts():
     truth = {**dict.fromkeys(texts, "SEV1"), **dict.fromkeys(other, "SEV4")}
     found = fitrules.candidates({**texts, **other}, truth, RULES)
     phrases = {c.phrase for c in found}
-    assert "production" in phrases and "production unusable" in phrases
+    assert "production" in phrases and "unusable" in phrases
+    assert "production unusable" not in phrases                 # no better than its words alone
     assert not phrases & {"down", "log", "log in", "in"}
+
+
+def test_a_two_word_phrase_is_proposed_when_it_predicts_better_than_its_words():
+    texts = {**{f"a{i}": "red alert on the board" for i in range(6)},
+             **{f"b{i}": "the red button colour" for i in range(6)},
+             **{f"c{i}": "alert settings please" for i in range(6)}}
+    truth = {tid: "SEV1" if tid[0] == "a" else "SEV4" for tid in texts}
+    found = {c.phrase: c for c in fitrules.candidates(texts, truth, RULES)}
+    assert (found["red alert"].severity, found["red alert"].count, found["red alert"].precision) == ("SEV1", 6, 1.0)
+    assert "red" not in found and "alert" not in found          # each word alone: 6 of 12
 
 
 def test_json_contract(tmp_path, capsys):
