@@ -383,6 +383,88 @@ def _cmd_check(args) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
+# ----------------------------------------------------------------------------- fit-rules
+
+def _folds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"--folds must be a whole number >= 2, got '{text}'")
+    return value
+
+
+def _fit_rules_notes(tickets, truth: dict, tickets_name: str, truth_name: str) -> list[str]:
+    """Tickets without a true severity (counted, not used) and truth rows without a ticket."""
+    notes = []
+    have = {t.id for t in tickets}
+    unlabelled = [t.id for t in tickets if t.id not in truth]
+    if unlabelled:
+        shown = ", ".join(unlabelled[:5]) + (", ..." if len(unlabelled) > 5 else "")
+        notes.append(f"{tickets_name}: {len(unlabelled)} of {len(tickets)} tickets have no true severity "
+                     f"in {truth_name}, not used for fitting ({shown})")
+    orphans = sorted(tid for tid in truth if tid not in have)
+    if orphans:
+        shown = ", ".join(orphans[:5]) + (", ..." if len(orphans) > 5 else "")
+        notes.append(f"{truth_name}: {len(orphans)} ids have no ticket in {tickets_name}, ignored ({shown})")
+    return notes
+
+
+def _cmd_fit_rules(args) -> int:
+    from .fitrules import fit_rules, render
+    from .gate import load_gate_policy
+    from .records import load_ticket_truth
+    from .triage import load_rules
+    base_name = Path(args.rules).name if args.rules else "triage_rules.toml"
+    rules = _policy(base_name, load_rules, args.rules)
+    gate = _policy(base_name, load_gate_policy, args.rules)
+    for other in (args.tickets, args.truth):
+        if args.output and other != STDIN and Path(args.output).resolve() == Path(other).resolve():
+            raise InputError(f"{args.output}: -o would overwrite an input file; name another file")
+    tickets, report = _read("tickets", args.tickets, args, notes_on_stderr=not args.json)
+    truth = load_ticket_truth(Path(args.truth))
+    truth_name = Path(args.truth).name
+    labelled = sum(t.id in truth for t in tickets)
+    if not labelled:
+        raise InputError(f"{truth_name}: no ticket of {report.file} has a true severity here "
+                         f"({len(truth)} ids, none matching)")
+    if args.folds > labelled:
+        raise InputError(f"--folds {args.folds}: needs at least {args.folds} labelled tickets, got {labelled}")
+    notes = _fit_rules_notes(tickets, truth, report.file, truth_name)
+    found = fit_rules(tickets, truth, rules, folds=args.folds, threshold=gate.threshold)
+    if args.output:
+        text = render(rules, found, {"threshold": gate.threshold, "cost_wrong": gate.cost_wrong,
+                                     "cost_human": gate.cost_human}, [report.file, truth_name])
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{args.output}: cannot write the fitted rules ({exc.strerror or exc})") from None
+    if args.json:
+        doc = {**found.to_json(rules), "output": args.output}
+        report.notes.extend(notes)
+        _emit_json(_with_input(doc, report))
+        return 0
+    args.accounts[-1:-1] = notes            # after the reader's notes, before its accounting line
+    fmt = lambda x: "-" if x is None else f"{x:.3f}"          # noqa: E731
+    _emit(f"{found.labelled} labelled tickets of {found.n}, {found.folds}-fold cross-validation "
+          f"(gate at {gate.threshold:.2f})")
+    _emit(f"{'':<14} {'accuracy':>8} {'ECE':>6} {'AUROC':>6} {'coverage':>8} {'auto':>6} {'auto prec':>9}")
+    for name, m in (("base rules", found.shipped), ("fitted rules", found.fitted)):
+        _emit(f"{name:<14} {fmt(m['accuracy']):>8} {fmt(m['ece']):>6} {fmt(m['auroc']):>6} "
+              f"{fmt(m['coverage']):>8} {fmt(m['auto']):>6} {fmt(m['auto_precision']):>9}")
+    p = found.params
+    _emit("\nweights: " + ", ".join(f"{r.name} {r.weight:g}" + (f" -> {w:g}" if w != r.weight else "")
+                                    for r, w in zip(rules.rules, p.weights)))
+    _emit(f"scoring: base {rules.base:g} -> {p.base:g}, half_saturation {rules.half_saturation:g} -> "
+          f"{p.half_saturation:g}, fallback_severity {rules.fallback_severity} -> {p.fallback_severity}")
+    _emit(f"\ncandidate keywords (not enabled; {len(found.candidates)} found):")
+    for c in found.candidates:
+        _emit(f"  {c.severity}  {c.right:>5}/{c.count:<5} {c.precision:.2f}  {c.phrase}")
+    _emit(f"\nwrote {args.output}" if args.output else "\n(pass -o rules.toml to write the fitted rules file)")
+    return 0
+
+
 # ----------------------------------------------------------------------------- entry point
 
 def _rejects_option(p: argparse.ArgumentParser) -> None:
@@ -470,6 +552,17 @@ def build_parser() -> argparse.ArgumentParser:
     _service_label_option(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_correlate)
+
+    p = sub.add_parser("fit-rules", help="fit the keyword rules' weights to labelled tickets, with cross-validation")
+    p.add_argument("tickets", help="tickets file (.jsonl, .json or .csv; - reads standard input)")
+    p.add_argument("truth", help="true severities: CSV id,severity (like fixtures/tickets_truth.csv)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the fitted rules file here")
+    p.add_argument("--rules", metavar="BASE", help="the rules to fit (default: fixtures/triage_rules.toml)")
+    p.add_argument("--folds", type=_folds, default=5, help="cross-validation folds (default: 5)")
+    _rejects_option(p)
+    _source_options(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_fit_rules)
 
     p = sub.add_parser("check", help="check the optional challenge (exit 0 when every case passes)")
     p.add_argument("exercise", choices=("priority_queue",))

@@ -18,6 +18,10 @@ How a ticket is scored
    found first, and each one found counts as one word.
 2. **Keywords.** Reading left to right, at each word the longest keyword that
    starts there wins ("500 errors" beats "errors"), and its words are used up.
+   A rule's ``unless`` phrases take part in the same race but count for nothing:
+   with ``unless = ["drop down"]`` in the outage rule, "the drop down is empty"
+   finds "drop down" (longer than "down"), which uses up its words and adds no
+   evidence; "the site is down" still fires. Context cancels a keyword as data.
 3. **Scores.** Every *distinct* keyword found adds its rule's ``weight`` to its
    rule's severity. Shouting "DOWN DOWN DOWN" counts once.
 4. **Severity.** The severity with the highest score wins; a tie goes to the more
@@ -146,6 +150,8 @@ class Rule:
     severity: str
     weight: float
     keywords: tuple[str, ...]
+    #: Phrases in which this rule's keywords count for nothing ("drop down" for "down").
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,9 @@ class RuleSet:
     ``pattern`` finds every keyword in a normalised text in one scan, and
     ``evidence`` says what each find means: ``b"cant log in"`` ->
     ``("access_one: 'can't log in'", 2, 1.0)`` (explanation, position of the
-    severity in :data:`SEVERITIES`, weight).
+    severity in :data:`SEVERITIES`, weight). ``cancels`` holds the normalised
+    cancelling phrases (the rules' ``unless``): the pattern finds them like keywords,
+    longest first, and a find of one counts for nothing.
     """
     rules: tuple[Rule, ...]
     fallback_severity: str = "SEV3"
@@ -166,6 +174,7 @@ class RuleSet:
                                                              compare=False)
     literal: re.Pattern | None = field(default=None, repr=False, compare=False)
     literal_tokens: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    cancels: frozenset = field(default_factory=frozenset, repr=False, compare=False)
 
 
 def _trie_pattern(keys: Iterable[bytes]) -> re.Pattern:
@@ -246,6 +255,8 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     origin: dict[bytes, str] = {}                          # normalised keyword -> where it was written
     literal: dict[str, bytes] = {}                         # literal keyword (lower case) -> its token
     names: dict[str, int] = {}                             # rule name -> its number
+    owner: dict[bytes, str] = {}                           # normalised plain keyword -> its rule's name
+    unless: dict[str, tuple[str, list]] = {}               # where a rule is -> (its name, its unless phrases)
     for n, raw in enumerate(r.list_of_tables(policy, "rules"), start=1):
         rname = raw.get("name") if isinstance(raw.get("name"), str) and raw["name"].strip() else f"#{n}"
         where = f"[[rules]] #{n}" + (f" '{rname}'" if rname != f"#{n}" else "")
@@ -258,7 +269,8 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
         sev = r.text(raw, "severity", where, choices=SEVERITIES)
         weight = r.number(raw, "weight", where, 0.0, MAX_WEIGHT, default=1.0, low_open=True)
         keywords = r.list_of_text(raw, "keywords", where)
-        r.known(raw, ("name", "severity", "weight", "keywords", "description"), where)
+        unless[where] = (rname, r.list_of_text(raw, "unless", where, default=[], nonempty=False))
+        r.known(raw, ("name", "severity", "weight", "keywords", "unless", "description"), where)
         for i, kw in enumerate(keywords):
             text = " ".join(kw.lower().split())
             if _PLAIN_KEYWORD.fullmatch(text):
@@ -271,10 +283,51 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
                 raise r.fail(where, f"keywords[{i}]: {kw!r} is the same as {origin[key]} {shown}")
             origin[key] = f"{kw!r} in rule '{rname}'"
             evidence[key] = (f"{rname}: '{kw}'", _RANK[sev], weight)
+            if not key.startswith(b"\xff"):
+                owner[key] = rname
         rules.append(Rule(rname, sev, weight, tuple(keywords)))
+    cancels = _cancels(r, unless, origin, owner)
+    rules = [Rule(rule.name, rule.severity, rule.weight, rule.keywords,
+                  tuple(phrase for phrase, _ in cancels.get(rule.name, ()))) for rule in rules]
     r.known(policy, ("scoring", "rules", "gate"), "")
-    return RuleSet(tuple(rules), fallback, base, half, _trie_pattern(evidence), evidence,
-                   _literal_pattern(literal) if literal else None, literal)
+    keys = frozenset(key for found in cancels.values() for _, key in found)
+    return RuleSet(tuple(rules), fallback, base, half, _trie_pattern([*evidence, *keys]), evidence,
+                   _literal_pattern(literal) if literal else None, literal, keys)
+
+
+def _cancels(r, unless: dict, origin: dict, owner: dict) -> dict[str, list[tuple[str, bytes]]]:
+    """Each rule's ``unless`` phrases, checked: rule name -> [(phrase, normalised phrase)].
+
+    A cancelling phrase is words like a plain keyword; it must hold one of its own rule's
+    keywords as whole words ("drop down" holds "down"), no keyword of another rule (it would
+    cancel that one too: its words are used up), and be neither a keyword nor written twice.
+    """
+    out: dict[str, list[tuple[str, bytes]]] = {}
+    seen: dict[bytes, str] = {}
+    for where, (rname, phrases) in unless.items():
+        for i, phrase in enumerate(phrases):
+            if not _PLAIN_KEYWORD.fullmatch(" ".join(phrase.lower().split())):
+                raise r.fail(where, f"unless[{i}]: expected words separated by spaces or hyphens "
+                                    f"(a cancelling phrase is matched word by word), got {phrase!r}")
+            key = b" ".join(_normalise(phrase).split())
+            if key in origin:
+                raise r.fail(where, f"unless[{i}]: {phrase!r} is the keyword {origin[key]}; "
+                                    "a phrase either counts or cancels, not both")
+            if key in seen:
+                raise r.fail(where, f"unless[{i}]: {phrase!r} is the same as {seen[key]} "
+                                    "(case and punctuation between words are ignored)")
+            inside = [k for k in owner if b" " + k + b" " in b" " + key + b" "]
+            own = [k for k in inside if owner[k] == rname]
+            other = [k for k in inside if owner[k] != rname]
+            if other:
+                raise r.fail(where, f"unless[{i}]: {phrase!r} also holds {origin[other[0]]}, "
+                                    "which it would cancel too (write it in that rule, or pick a phrase without it)")
+            if not own:
+                raise r.fail(where, f"unless[{i}]: {phrase!r} holds none of this rule's keywords as whole "
+                                    "words (a cancelling phrase holds the keyword it cancels: \"drop down\" for \"down\")")
+            seen[key] = f"{phrase!r} in rule '{rname}'"
+            out.setdefault(rname, []).append((phrase, key))
+    return out
 
 
 def _tokens(text: str, rules: RuleSet) -> bytes:
@@ -337,13 +390,17 @@ def triage(ticket, rules: RuleSet) -> Triage:
         meaning = evidence.get(key)
         if meaning is None:                             # "nothing,  loads" -> "nothing loads"
             key = b" ".join(key.split())
-            meaning = evidence[key]
+            meaning = evidence.get(key)
+            if meaning is None:                         # a cancelling phrase ("drop down"):
+                continue                                # its words are used up, it counts for nothing
         if key in seen:                                 # each distinct keyword counts once
             continue
         seen.append(key)
         explanation, rank, weight = meaning
         totals[rank] += weight
         matched.append(explanation)
+    if not matched:                                     # only cancelled keywords: no evidence
+        return _make(tid, rules.fallback_severity, round(rules.base, 2), (), dict.fromkeys(SEVERITIES, 0.0))
     severity, confidence = _verdict(tuple(totals), rules.base, rules.half_saturation)
     return _make(tid, severity, confidence, tuple(matched), dict(zip(SEVERITIES, totals)))
 

@@ -142,6 +142,17 @@ TRIAGE_RULE_EDITS = {
     "punctuation variant in two rules": ('"locked out", "password reset"', '"locked out", "Won\'t-load"',
                                          ["'access_one'", "the same as \"won't load\" in rule 'outage'"]),
     "literal keyword twice": ('keywords = ["down"', 'keywords = ["c++", "C++"', ["'outage'", "keywords[1]", "the same as"]),
+    # [[rules]]: unless (context that cancels a keyword)
+    "unless without its keyword": ('unless = ["memory leak"', 'unless = ["memory loss"',
+                                   ["[[rules]] #2 'security'", "unless[0]", "'memory loss' holds none of this rule's keywords"]),
+    "unless holding another rule's keyword": ('unless = ["screen timeout"', 'unless = ["slow down"',
+                                              ["[[rules]] #3 'degradation'", "unless[0]", "also holds 'down' in rule 'outage'"]),
+    "unless equal to a keyword": ('unless = ["drop down"', 'unless = ["Outage"',
+                                  ["[[rules]] #1 'outage'", "unless[0]", "is the keyword 'outage'"]),
+    "unless as text": ('unless = ["screen timeout", "session timeout", "idle timeout"]', 'unless = "screen timeout"',
+                       ["[[rules]] #3 'degradation'", "unless", "expected a list of text, got 'screen timeout'"]),
+    "unless twice": ('"track down", "write down"', '"track down", "Track-Down"',
+                     ["[[rules]] #1 'outage'", "unless[5]", "'Track-Down' is the same as 'track down'"]),
     # [gate]
     # a key written below [[rules]] belongs to the rule above it, and is named there
     "gate = 5 below the last rule": ("[gate]", "gate = 5\n[gate2]", ["[[rules]] #11 'account_admin': unknown key 'gate'"]),

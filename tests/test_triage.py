@@ -435,9 +435,12 @@ def reference_matched(text: str, rules) -> tuple[str, ...]:
     between words) are found first, left to right, longest first, each one a token of its
     own; the text around them is cut by :func:`words`. Then, at each token, the longest
     keyword starting there wins and uses its tokens up; each distinct keyword counts once.
+    A rule's ``unless`` phrases race like keywords and, when they win, count for nothing.
     """
     plain, literal = {}, {}
     for rule in rules.rules:
+        for phrase in rule.unless:
+            plain[tuple(words(phrase))] = None
         for kw in rule.keywords:
             low = " ".join(kw.lower().split())
             if PLAIN.fullmatch(low):
@@ -467,7 +470,8 @@ def reference_matched(text: str, rules) -> tuple[str, ...]:
         for size in range(len(tokens) - j, 0, -1):
             key = tuple(tokens[j:j + size])
             if key in plain:
-                found.append(plain[key])
+                if plain[key] is not None:          # None: a cancelling phrase
+                    found.append(plain[key])
                 j += size
                 break
         else:
