@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 from .alertmap import AlertPolicy, load_policy, pick_service
 from .records import Alert, InputError, isoz
 
-__all__ = ["API_PATH", "fingerprint", "wire_labels", "target_kind", "Send", "plan", "body", "post",
-           "ZERO_TIME"]
+__all__ = ["API_PATH", "fingerprint", "wire_labels", "target_kind", "Send", "implied_ends", "wire_alert",
+           "plan", "rounds", "body", "post", "ZERO_TIME"]
 
 API_PATH = "/api/v2/alerts"
 ZERO_TIME = "0001-01-01T00:00:00Z"     # a webhook alert still firing has this endsAt
@@ -101,7 +101,7 @@ def implied_ends(alerts: Iterable[Alert], policy: AlertPolicy) -> dict[str, date
     return ends
 
 
-def _wire(alert: Alert, labels: dict, offset: timedelta, ends_at: datetime | None, kind: str) -> dict:
+def wire_alert(alert: Alert, labels: dict, offset: timedelta, ends_at: datetime | None, kind: str) -> dict:
     """One alert as sent: an API v2 postable alert, or a webhook payload's alert."""
     starts = isoz(alert.ts + offset)
     if kind == "alertmanager":
@@ -140,15 +140,42 @@ def plan(alerts: Iterable[Alert], now: datetime, speed: float | None = 60.0, kin
     offset = (now + span) - last
     labels = {a.id: wire_labels(a, policy) for a in alerts}
     if speed is None:
-        return [Send(now, tuple(_wire(a, labels[a.id], offset, ends.get(a.id), kind) for a in alerts))]
+        return [Send(now, tuple(wire_alert(a, labels[a.id], offset, ends.get(a.id), kind) for a in alerts))]
     events: dict[datetime, list[dict]] = defaultdict(list)
     for a in alerts:
-        events[now + (a.ts - first) / speed].append(_wire(a, labels[a.id], offset, None, kind))
+        events[now + (a.ts - first) / speed].append(wire_alert(a, labels[a.id], offset, None, kind))
     for a in alerts:
         if a.id in ends:
-            events[now + (ends[a.id] - first) / speed].append(_wire(a, labels[a.id], offset, ends[a.id], kind))
+            events[now + (ends[a.id] - first) / speed].append(wire_alert(a, labels[a.id], offset, ends[a.id], kind))
     return [Send(at, tuple(items)) for at, items in sorted(events.items(), key=lambda kv: kv[0])]
 
+
+def rounds(alerts: Iterable[Alert], now: datetime, policy: AlertPolicy | None = None) -> list[Send]:
+    """The storm for an Alertmanager in as few posts as it can take without merging two firings
+    of one label set: post 1 holds every label set's first firing, post 2 the ends of those that
+    ended (resolved, or firing again later), post 3 the second firings, and so on. Send each
+    only once Alertmanager has notified the one before. Times are shifted so the storm's last
+    moment is ``now``; every ``Send.at`` is ``now``.
+    """
+    alerts = sorted(alerts, key=lambda a: (a.ts, a.id))
+    policy = load_policy() if policy is None else policy
+    ends = {**implied_ends(alerts, policy),
+            **{a.id: a.ends_at for a in alerts if a.status == "resolved" and a.ends_at is not None}}
+    offset = now - max([a.ts for a in alerts] + list(ends.values()))
+    labels = {a.id: wire_labels(a, policy) for a in alerts}
+    seen: dict[tuple, int] = defaultdict(int)
+    nth: dict[int, list[Alert]] = defaultdict(list)
+    for a in alerts:
+        key = tuple(labels[a.id].items())
+        nth[seen[key]].append(a)
+        seen[key] += 1
+    posts = []
+    for k in sorted(nth):
+        posts.append(Send(now, tuple(wire_alert(a, labels[a.id], offset, None, "alertmanager") for a in nth[k])))
+        ended = tuple(wire_alert(a, labels[a.id], offset, ends[a.id], "alertmanager") for a in nth[k] if a.id in ends)
+        if ended:
+            posts.append(Send(now, ended))
+    return posts
 
 def _common(items: list[dict], key: str) -> dict:
     first = items[0][key]
