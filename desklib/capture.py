@@ -189,10 +189,7 @@ class Capture:
                 raise Refused(503, f"capture stopped after --max-payloads {self.max_payloads}")
             size = os.fstat(self._fd).st_size
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(self._fd, view):]
-                os.fsync(self._fd)
+                self._write_all(data)
             except OSError as exc:
                 try:
                     os.ftruncate(self._fd, size)      # never leave half a line behind
@@ -204,6 +201,12 @@ class Capture:
             if self.max_payloads is not None and self.payloads >= self.max_payloads:
                 self.full.set()
             return self.payloads, self.alerts
+
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view):]
+        os.fsync(self._fd)
 
     def close(self) -> None:
         os.close(self._fd)
@@ -250,7 +253,13 @@ def make_handler(capture: Capture, token: bytes | None = None, max_bytes: int = 
                 raise Refused(413, f"body of {n} bytes is over the limit of {max_bytes} (--max-bytes)")
             try:
                 body = self.rfile.read(n)
-            except (TimeoutError, socket.timeout, ConnectionError):
+            except (TimeoutError, socket.timeout):
+                capture.refused["incomplete"] += 1
+                warn(f"client {self.client_address[0]} sent nothing for {self.timeout} s in the middle of "
+                     "its body: dropped, nothing written")
+                self.close_connection = True
+                return None
+            except ConnectionError:
                 body = b""
             if len(body) < n:
                 capture.refused["incomplete"] += 1
