@@ -304,6 +304,7 @@ def make_handler(capture: Capture, token: bytes | None = None, max_bytes: int = 
 class _Server(ThreadingHTTPServer):
     daemon_threads = False          # server_close() waits for the requests in flight
     block_on_close = True
+    request_queue_size = 128        # an Alertmanager flushes many groups at once
 
 
 def make_server(host: str, port: int, handler) -> ThreadingHTTPServer:

@@ -104,6 +104,7 @@ def test_each_payload_is_on_disk_before_its_200(tmp_path):
             assert (status, text.strip()) == (200, f"ok: payload {i + 1}")
             lines = _lines(rx.out)                       # read at once: written before the answer
             assert len(lines) == i + 1 and json.loads(lines[-1]) == PAYLOADS[i]
+        _wait_for(lambda: len(rx.said) == 3)               # said after the answer
         assert rx.said[-1].startswith("payload 3: ") and "alerts in all" in rx.said[-1]
         assert rx.warned == []
     assert rx.out.stat().st_mode & 0o777 == 0o600        # captures hold alert text: owner only
