@@ -37,6 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
+from .alertmap import _payload_alerts, doc_kind
 from .records import InputError, _json, _jsonl_rows, _kind, _Unreadable, parse_alerts
 
 __all__ = ["MAX_BYTES", "Refused", "check_payload", "parse_listen", "read_token", "Capture",
@@ -82,12 +83,16 @@ def check_payload(body: bytes) -> tuple[str, dict]:
         doc = _json(text)
     except ValueError as exc:
         raise Refused(400, f"body is not JSON the desk reads: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("alerts"), list):
-        got = _kind(doc) if not isinstance(doc, dict) else (
-            "an object without 'alerts'" if "alerts" not in doc else f"'alerts' as {_kind(doc['alerts'])}")
-        raise Refused(400, "not an Alertmanager or Grafana webhook payload (an object with a list "
-                           f"'alerts'): got {got}")
-    if not doc["alerts"]:
+    kind = doc_kind(doc)                        # how the readers tell a webhook payload
+    if kind != "webhook":
+        got = {"api": "one Alertmanager API v2 alert (post those to an Alertmanager)"}.get(
+            kind, _kind(doc) if not isinstance(doc, dict) else "an object without 'alerts'")
+        raise Refused(400, f"not an Alertmanager or Grafana webhook payload (an object with 'alerts'): got {got}")
+    try:
+        items, _ = _payload_alerts(doc, "payload")
+    except InputError as exc:
+        raise Refused(400, str(exc)) from None
+    if not items:
         raise Refused(400, "a webhook payload with no alerts")
     line = _one_line(text, doc)
     (_, again, _), = _jsonl_rows(line)          # read back as the file will be read
@@ -202,6 +207,10 @@ class Capture:
                 self.full.set()
             return self.payloads, self.alerts
 
+    def count_refused(self, status: int | str) -> None:
+        with self._lock:
+            self.refused[status] += 1
+
     def _write_all(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
@@ -236,7 +245,7 @@ def make_handler(capture: Capture, token: bytes | None = None, max_bytes: int = 
             self.wfile.write(body)
 
         def _refuse(self, exc: Refused, **headers: str) -> None:
-            capture.refused[exc.status] += 1
+            capture.count_refused(exc.status)
             warn(f"refused {exc.status} from {self.client_address[0]}: {exc.reason}")
             self.close_connection = True
             self._answer(exc.status, exc.reason, **headers)
@@ -254,7 +263,7 @@ def make_handler(capture: Capture, token: bytes | None = None, max_bytes: int = 
             try:
                 body = self.rfile.read(n)
             except (TimeoutError, socket.timeout):
-                capture.refused["incomplete"] += 1
+                capture.count_refused("incomplete")
                 warn(f"client {self.client_address[0]} sent nothing for {self.timeout} s in the middle of "
                      "its body: dropped, nothing written")
                 self.close_connection = True
@@ -262,7 +271,7 @@ def make_handler(capture: Capture, token: bytes | None = None, max_bytes: int = 
             except ConnectionError:
                 body = b""
             if len(body) < n:
-                capture.refused["incomplete"] += 1
+                capture.count_refused("incomplete")
                 warn(f"client {self.client_address[0]} went away after {len(body)} of {n} bytes: nothing written")
                 self.close_connection = True
                 return None

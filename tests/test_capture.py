@@ -123,6 +123,13 @@ def test_a_capture_reads_as_the_payloads_it_holds(tmp_path):
     assert "capture.jsonl: 40 alerts from" in out.getvalue()
 
 
+def test_a_grafana_webhook_is_kept(tmp_path):
+    body = (FIXTURES / "sources" / "grafana_webhook.json").read_bytes()
+    with running(tmp_path) as rx:
+        assert request(rx.port, body)[0] == 200
+    assert read_alerts(rx.out)[0] == read_alerts(FIXTURES / "sources" / "grafana_webhook.json")[0]
+
+
 def test_a_pretty_printed_body_becomes_one_line(tmp_path):
     body = json.dumps(PAYLOADS[1], indent=2, ensure_ascii=False).encode()
     with running(tmp_path) as rx:
@@ -156,7 +163,9 @@ REFUSALS = [
     ("empty", b"", {}, 400, "empty body"),
     ("a JSON list", b"[1, 2]", {}, 400, "got a list"),
     ("no alerts key", b'{"version": "4"}', {}, 400, "without 'alerts'"),
-    ("alerts not a list", b'{"alerts": {"a": 1}}', {}, 400, "'alerts' as an object"),
+    ("alerts not a list", b'{"alerts": {"a": 1}}', {}, 400, "field 'alerts': expected a list"),
+    ("an API v2 alert", json.dumps({"labels": {"alertname": "X"}, "startsAt": "2026-03-02T02:00:00Z"}).encode(),
+     {}, 400, "one Alertmanager API v2 alert"),
     ("no alerts", b'{"version": "4", "alerts": []}', {}, 400, "no alerts"),
     ("NaN", b'{"alerts": [NaN]}', {}, 400, "NaN is not a JSON number"),
     ("a key twice", b'{"alerts": [], "alerts": []}', {}, 400, "appears twice"),
