@@ -24,6 +24,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import selectors
 import shutil
 import socket
@@ -296,3 +297,21 @@ def test_resolved_alerts_reach_the_incidents(round_trip):
     # Only the es-cluster incident ended; pg-main lost one alert and fires on.
     assert states == {"pg-main-down": True, "es-cluster-red": False, "vpn-cert": True,
                       "redis-evicting": True, "batch-disk-full": True}
+
+
+def test_the_readme_receiver_snippet_is_a_valid_alertmanager_config(tmp_path):
+    binary, where = alertmanager_path()
+    if binary is None:
+        _unavailable(where)
+    amtool = Path(binary).with_name("amtool")
+    if not os.access(amtool, os.X_OK):
+        _unavailable(f"no amtool beside {binary}")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (snippet,) = [body for body in re.findall(r"^```yaml\n(.*?)^```", readme, re.M | re.S) if "desk-capture" in body]
+    token = tmp_path / "desk.token"
+    token.write_text(TOKEN + "\n")
+    config = tmp_path / "alertmanager.yml"
+    config.write_text(snippet.replace("/etc/alertmanager/desk.token", str(token)), encoding="utf-8")
+    check = subprocess.run([str(amtool), "check-config", str(config)], capture_output=True, text=True, timeout=30)
+    assert check.returncode == 0 and "SUCCESS" in check.stdout, check.stdout + check.stderr
+    assert "send_resolved: true" in snippet and "credentials_file" in snippet
