@@ -465,6 +465,132 @@ def _cmd_fit_rules(args) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- capture, replay
+
+def _positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got '{text}'")
+    return int(text)
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"speed must be a number more than 0 (60: an hour in a minute), got '{text}'")
+    return value
+
+
+def _live(line: str) -> None:
+    """A progress line, shown at once even when standard output is a pipe."""
+    _emit(line)
+    sys.stdout.flush()
+
+
+def _cmd_capture(args) -> int:
+    import signal
+    import threading
+    import time
+    from . import capture
+    host, port = capture.parse_listen(args.listen)
+    token = capture.read_token(args.token_file) if args.token_file else None
+    cap = capture.Capture(Path(args.output), args.max_payloads)
+    handler = capture.make_handler(cap, token, args.max_bytes,
+                                   say=lambda line: _live(f"{time.strftime('%H:%M:%S')} {line}"),
+                                   warn=lambda line: _err(f"capture: {line}"))
+    try:
+        server = capture.make_server(host, port, handler)
+    except InputError:
+        cap.close()
+        raise
+    host, port = server.server_address[:2]
+    if not capture.is_loopback(host) and token is None:
+        _err("capture: warning: listening beyond loopback without --token-file; anyone who can reach "
+             f"{host}:{port} can add to {args.output}")
+    shown = f"[{host}]" if ":" in host else host
+    _live(f"desk capture: listening on http://{shown}:{port}/ (POST webhooks; GET {capture.HEALTH_PATH}), "
+          f"appending to {args.output}")
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    started = time.monotonic()
+    try:
+        why = capture.serve(server, stop, args.duration, cap.full)
+    finally:
+        for sig, handler_before in previous.items():
+            signal.signal(sig, handler_before)
+        cap.close()
+    why = {"stopped": "stopped (Ctrl-C or SIGTERM)", "duration": f"--duration {args.duration} s over",
+           "max-payloads": f"--max-payloads {args.max_payloads} reached"}[why]
+    refused = ", ".join(f"{n} × {status}" for status, n in sorted(cap.refused.items(), key=str)) or "none"
+    _live(f"desk capture: {why}: {cap.payloads} payloads, {cap.alerts} alerts appended to {args.output} "
+          f"in {time.monotonic() - started:.1f} s; refused: {refused}")
+    return 0
+
+
+def _cmd_replay(args) -> int:
+    import time
+    from dataclasses import replace
+    from datetime import datetime, timezone
+    from . import replay
+    from .alertmap import load_policy, parse_service_labels
+    from .capture import read_token
+    kind = replay.target_kind(args.to)
+    token = read_token(args.token_file) if args.token_file else None
+    alerts, report = _read("alerts", args.file, args)
+    now = datetime.now(timezone.utc)               # the command reads the clock; replay.plan is given it
+    policy = _policy("alert_policy.toml", load_policy)
+    if args.service_label:
+        policy = replace(policy, service_labels=parse_service_labels(args.service_label))
+    sends = replay.plan(alerts, now, None if args.at_once else args.speed, kind, policy)
+    what = "Alertmanager API v2" if kind == "alertmanager" else "webhook payloads"
+    _live(f"desk replay: {len(alerts)} alerts from {report.file} to {args.to} as {what}: {len(sends)} posts "
+          f"over {(sends[-1].at - now).total_seconds():.1f} s, times shifted so the storm ends then")
+    started, sent = time.monotonic(), 0
+    for send in sends:
+        pause = (send.at - now).total_seconds() - (time.monotonic() - started)
+        if pause > 0:
+            time.sleep(pause)
+        replay.post(args.to, replay.body(send, kind), token)
+        sent += len(send.alerts)
+        _live(f"+{time.monotonic() - started:6.1f} s  sent {len(send.alerts)} alert{'s' if len(send.alerts) != 1 else ''} "
+              f"({len(send.alerts) - send.resolved} firing, {send.resolved} resolved); {sent} sent")
+    _live(f"desk replay: done, {sent} alerts in {len(sends)} posts")
+    return 0
+
+
+def _add_capture_commands(sub) -> None:
+    """``desk capture`` and ``desk replay`` (desklib.capture, desklib.replay)."""
+    from .capture import MAX_BYTES
+    p = sub.add_parser("capture", help="receive Alertmanager/Grafana webhooks and append each to a JSONL file")
+    p.add_argument("--listen", default="127.0.0.1:9099", metavar="HOST:PORT",
+                   help="where to listen (default: 127.0.0.1:9099, loopback only; port 0 picks a free one)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.jsonl",
+                   help="the capture: one webhook payload per line, appended (desk correlate reads it)")
+    p.add_argument("--token-file", metavar="FILE",
+                   help="accept only requests with 'Authorization: Bearer <the token in FILE>'")
+    p.add_argument("--max-bytes", type=_positive_int, default=MAX_BYTES, metavar="N",
+                   help=f"refuse bodies over N bytes with 413 (default: {MAX_BYTES})")
+    p.add_argument("--duration", type=_window, default=None, metavar="TIME",
+                   help="stop after this long: 300, 30m, 8h (default: until Ctrl-C or SIGTERM)")
+    p.add_argument("--max-payloads", type=_positive_int, default=None, metavar="N",
+                   help="stop after N payloads")
+    p.set_defaults(func=_cmd_capture)
+
+    p = sub.add_parser("replay", help="send a recorded storm to an Alertmanager or to desk capture, sped up")
+    p.add_argument("file", help="alerts file (.jsonl, .json, .csv, a webhook capture, an API v2 list)")
+    p.add_argument("--to", required=True, metavar="URL",
+                   help="http://host:9093/api/v2/alerts (an Alertmanager), any other URL gets webhook "
+                        "payloads (desk capture)")
+    p.add_argument("--speed", type=_speed, default=60.0,
+                   help="how much faster than it happened (default: 60, an hour in a minute)")
+    p.add_argument("--at-once", action="store_true", help="send the whole storm in one post, each alert as it ended")
+    p.add_argument("--token-file", metavar="FILE", help="send 'Authorization: Bearer <the token in FILE>'")
+    _service_label_option(p)
+    p.set_defaults(func=_cmd_replay, rejects=None)
+
+
 # ----------------------------------------------------------------------------- entry point
 
 def _rejects_option(p: argparse.ArgumentParser) -> None:
@@ -568,6 +694,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("exercise", choices=("priority_queue",))
     p.add_argument("--file", help="the file to check (default: priority_queue.py found from here: ./, starters/, ../starters/)")
     p.set_defaults(func=_cmd_check)
+
+    _add_capture_commands(sub)
     return parser
 
 

@@ -21,6 +21,11 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"^```(\w*)\n(.*?)^```", README, re.M | re.S)
 
 
+#: Commands that talk to a server: tests/test_capture.py runs them against one (the lines here
+#: are only parsed, by test_network_commands_parse).
+NETWORK = ("capture", "replay")
+
+
 def _commands() -> list[list[str]]:
     found = []
     for lang, body in BLOCKS:
@@ -30,6 +35,8 @@ def _commands() -> list[list[str]]:
             if not line.startswith("desk "):
                 continue
             argv = shlex.split(line, comments=True)[1:]
+            if argv[0] in NETWORK:
+                continue
             if any(arg.startswith("fixtures/") for arg in argv):
                 found.append(argv)
     return found
@@ -115,3 +122,13 @@ def test_the_sample_checker_can_fail():
     with pytest.raises(AssertionError):
         _agrees({"a": 1}, {"a": 1, "b": 2})
     _agrees({"a": 1, "b": [1, "..."], "c": {"x": "..."}}, {"a": 1, "b": [1, 3], "c": {"x": 0, "y": 1}})
+
+
+def test_network_commands_parse():
+    lines = [shlex.split(line, comments=True)[1:] for lang, body in BLOCKS if lang in ("sh", "bash", "")
+             for line in body.splitlines() if line.startswith("desk ")]
+    network = [argv for argv in lines if argv[0] in NETWORK]
+    assert {argv[0] for argv in network} == set(NETWORK)
+    for argv in network:
+        args = cli.build_parser().parse_args(argv)
+        assert args.func.__name__ == f"_cmd_{argv[0]}"
