@@ -133,13 +133,15 @@ def plot_confusion(matrix, ax: Axes | None = None, title: str = "Triage vs truth
 
 def plot_reliability(table, ax: Axes | None = None, threshold: float | None = None,
                      counts: bool = True, ece: float | None = None,
-                     title: str = "Reliability: is confidence 0.8 right 80 % of the time?") -> Axes:
+                     title: str = "Reliability: is confidence 0.8 right 80 % of the time?",
+                     label: str = "keyword rules") -> Axes:
     """``triage.reliability_table`` as a reliability diagram.
 
     Each filled bin is a point at (mean confidence, accuracy); the dashed diagonal is
     perfect calibration (above it: under-confident, below it: over-confident).
     ``counts`` adds light bars with the number of tickets per bin (right axis);
-    ``threshold`` adds a vertical line that :func:`set_threshold` can move.
+    ``threshold`` adds a vertical line that :func:`set_threshold` can move; ``label`` names
+    the classifier in the legend (a model's predictions: ``label="model"``).
     """
     ax = _axes(ax, (6, 4.2))
     bins = len(table)
@@ -158,7 +160,7 @@ def plot_reliability(table, ax: Axes | None = None, threshold: float | None = No
     ideal, = ax.plot([0, 1], [0, 1], ls="--", color=_LINE["ideal"], label="perfect calibration")
     filled = table[table["count"] > 0]
     points, = ax.plot(filled["mean_confidence"], filled["accuracy"], "o-", color=_LINE["coverage"],
-                      label=f"keyword rules ({bins} bins)", zorder=3)
+                      label=f"{label} ({bins} bins)", zorder=3)
     handles = [points, ideal] + handles
     if threshold is not None:
         line = ax.axvline(threshold, color=_LINE["threshold"], lw=1.5, label="gate threshold")

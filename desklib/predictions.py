@@ -87,7 +87,7 @@ def _confidence(rec: dict, where: _Where, from_csv: bool) -> float:
     else:
         number = float(value)
     if not math.isfinite(number) or not 0.0 <= number <= 1.0:
-        hint = " (a percentage? divide by 100)" if math.isfinite(number) and 1 < number <= 100 else ""
+        hint = " (a percentage? divide by 100)" if math.isfinite(number) and 2 <= number <= 100 else ""
         raise where.error("confidence", f"{_clip(value, 30)} is outside [0, 1]{hint}")
     return number
 

@@ -13,7 +13,7 @@ Works on any triage output: the keyword rules' or a model's predictions file
   (1.00, 0.99, …, 0.00). Where the sequence starts is decided from the confidences alone,
   before any label is looked at: at the first threshold that auto-routes at least
   :func:`start_count` labelled tickets — enough that a set with half the allowed error rate
-  would pass (or, with fewer labelled tickets than that, the bare minimum a set with no
+  would pass even when a little unlucky (or, with fewer labelled tickets than that, the bare minimum a set with no
   mistake would need). (Starting at the top, where a threshold holds three tickets, is the known
   trap: the first test cannot pass and a fixed sequence then certifies nothing.) From there
   each step down is tested — "precision ≤ P" is rejected when
@@ -142,14 +142,18 @@ def _check_unit(name: str, value: float) -> float:
 def start_count(target: float, delta: float) -> int:
     """How many auto-routed labelled tickets the fixed sequence starts with.
 
-    The smallest ``m`` at which a set with half the allowed error rate, ``(1 − P) / 2``, would
-    pass the test. It depends on P and δ only; where the sequence starts then depends on the
-    confidences only. (With no error at all, ``log δ / log P`` tickets are the bare minimum:
-    59 for P = 0.95, δ = 0.05.)
+    The smallest ``m`` at which a set with half the allowed error rate, ``e = (1 − P) / 2``,
+    would still pass the test when it is unlucky by one standard deviation (``m·e + √(m·e)``
+    mistakes): 180 for P = 0.9, δ = 0.05. It depends on P and δ only; where the sequence
+    starts then depends on the confidences only. Fewer would make the first test a coin toss
+    (on 6,000 generated tickets a start at 76 certified 70 % of the sets, at 180 95 %).
+    (With no mistake at all, ``log δ / log P`` tickets are the bare minimum: 59 for P = 0.95,
+    δ = 0.05.)
     """
     target, delta = _check_unit("target", target), _check_unit("delta", delta)
     m = max(1, math.ceil(math.log(delta) / math.log(target)))
-    while not _passes(m - math.floor(m * (1 - target) / 2), m, target, delta):
+    e = (1 - target) / 2
+    while not _passes(m - math.floor(m * e + math.sqrt(m * e)), m, target, delta):
         m += max(1, m // 50)
     return m
 
