@@ -48,7 +48,7 @@ from .gate import routes_auto
 
 __all__ = [
     "DEFAULT_TARGET", "DEFAULT_DELTA", "GRID", "SWEEP", "betainc", "binomial_tail", "precision_lower_bound",
-    "start_count", "certify_threshold", "tickets_needed", "ece", "ece_interval", "isotonic_fit",
+    "start_count", "certify_threshold", "precision_at", "tickets_needed", "ece", "ece_interval", "isotonic_fit",
     "isotonic_apply", "recalibrate", "tune", "labelled_pairs",
 ]
 
@@ -195,6 +195,15 @@ def _counts(pairs: Sequence[tuple[float, bool, bool]], threshold: float) -> tupl
             auto += 1
             right += ok
     return auto, right
+
+
+def precision_at(pairs: Sequence[tuple[float, bool, bool]], threshold: float,
+                 delta: float = DEFAULT_DELTA) -> dict:
+    """``{"auto", "right", "precision", "precision_lower_bound"}`` of the labelled tickets at one
+    threshold; the bound is that threshold's own (Clopper–Pearson, 1 − δ). ``None`` when none is auto-routed."""
+    auto, right = _counts(pairs, threshold)
+    return {"auto": auto, "right": right, "precision": right / auto if auto else None,
+            "precision_lower_bound": precision_lower_bound(right, auto, delta) if auto else None}
 
 
 def _auto_counts(pairs, grid: Sequence[float]) -> list[tuple[int, int]]:

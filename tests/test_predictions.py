@@ -148,3 +148,27 @@ def test_the_threshold_explorer_runs_on_a_predictions_file(tmp_path):
     # the same queue; only the reason of the two no-evidence tickets differs ("no rule matched")
     assert list(day_file.view["human_queue"]["id"]) == list(lesson.view["human_queue"]["id"])
     assert list(day_file.view["human_queue"]["subject"]) == list(lesson.view["human_queue"]["subject"])
+
+
+def test_the_precision_bounds_plot_is_readable_on_a_projector():
+    import sys
+    from pathlib import Path
+    import pandas as pd
+    import matplotlib.pyplot as plt
+    from desklib import predgen, tune
+    sys.path.insert(0, str(Path(__file__).parent))
+    from picture_checks import covered_by_legend, small_texts
+    rows = []
+    for n in (48, 500, 5000):
+        for seed in range(5):
+            pairs = tune.labelled_pairs(*predgen.as_records(predgen.generate(n, seed)))
+            rows.append({"labelled": n, "seed": seed, **tune.precision_at(pairs, 0.9)})
+    frame = pd.DataFrame(rows)
+    ax = plots.plot_precision_bounds(frame, 0.9, predgen.MODEL.precision(0.9))
+    try:
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["48", "500", "5,000"]
+        assert len(ax.lines[0].get_xdata()) == 15 and ax.get_legend() is not None
+        assert small_texts(ax.figure, plots.MIN_POINTS) == []
+        assert covered_by_legend(ax.figure) == []
+    finally:
+        plt.close("all")
