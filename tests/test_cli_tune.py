@@ -129,3 +129,11 @@ def test_rejects_set_bad_rows_aside(capsys, tmp_path):
     code, out, err = run(capsys, path, "--rejects", tmp_path / "rej.jsonl", "--json")
     assert code == 0 and json.loads(out)["input"] == {"read": 2, "used": 1, "set_aside": 1, "merged": 0}
     assert "field 'confidence'" in json.loads((tmp_path / "rej.jsonl").read_text())["reason"]
+
+
+def test_the_readme_sample_is_what_desk_tune_prints():
+    from test_readme import _agrees, _samples, desk
+    sample = next(s for s in _samples() if "precision_target" in s)
+    code, out, err = desk(["tune", "fixtures/predictions.csv", "--json"])
+    assert code == 0, err
+    _agrees(sample, json.loads(out), "tune")
