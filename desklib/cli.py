@@ -402,6 +402,12 @@ def _cost(text: str) -> float:
     return value
 
 
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got '{text}'")
+    return int(text)
+
+
 def _pct(x) -> str:
     return "-" if x is None else f"{x:.1%}"
 
@@ -496,7 +502,7 @@ def _tune_parser(sub) -> None:
                    help="cost of a human look (default: [gate] cost_human in triage_rules.toml)")
     p.add_argument("--recalibrate", action="store_true",
                    help="fit isotonic calibration on half the labels; check and certify on the other half")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and of the split (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the bootstrap and of the split (default 0)")
     _rejects_option(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_tune)

@@ -295,10 +295,13 @@ def labelled_needed(pairs, target: float, delta: float, grid: Sequence[float] = 
 
 # ----------------------------------------------------------------------------- calibration
 
-def _bin_index(confidence: float, bins: int) -> int:
-    """The bin of ``triage.reliability_table`` (equal width, the last one closed)."""
+def _binner(bins: int):
+    """confidence -> its bin of ``triage.reliability_table`` (equal width, the last one closed)."""
     edges = [i / bins for i in range(bins + 1)]
-    return min(max(bisect_right(edges, confidence) - 1, 0), bins - 1)
+
+    def index(confidence: float) -> int:
+        return min(max(bisect_right(edges, confidence) - 1, 0), bins - 1)
+    return index
 
 
 def ece(pairs: Sequence[tuple[float, bool, bool]], bins: int = 5) -> float:
@@ -309,8 +312,9 @@ def ece(pairs: Sequence[tuple[float, bool, bool]], bins: int = 5) -> float:
     conf = [0.0] * bins
     right = [0] * bins
     count = [0] * bins
+    index = _binner(bins)
     for c, _, ok in pairs:
-        i = _bin_index(c, bins)
+        i = index(c)
         conf[i] += c
         right[i] += ok
         count[i] += 1
@@ -321,21 +325,29 @@ def ece_interval(pairs: Sequence[tuple[float, bool, bool]], bins: int = 5, round
                  seed: int = 0, level: float = 0.95) -> tuple[float, float]:
     """A percentile bootstrap interval of the ECE: resample the labelled tickets ``rounds`` times
     (seeded: the same input gives the same interval). Shows the spread of the plug-in ECE;
-    it does not remove its upward bias on small sets."""
+    it does not remove its upward bias on small sets.
+
+    Tickets with the same confidence and the same correctness are interchangeable, so a
+    resample is drawn as how many of each such kind it holds (one multinomial draw), which is
+    the same as drawing ``n`` tickets with replacement, and fast when confidences repeat.
+    """
     import numpy as np
+    from collections import Counter
     n = len(pairs)
     if not n:
         raise ValueError("no labelled ticket")
-    idx = np.array([_bin_index(c, bins) for c, _, _ in pairs])
-    conf = np.array([c for c, _, _ in pairs], float)
-    ok = np.array([float(r) for _, _, r in pairs])
+    kinds = sorted(Counter((c, bool(ok)) for c, _, ok in pairs).items())
+    index = _binner(bins)
+    member = np.zeros((len(kinds), bins))
+    for k, ((c, _), _) in enumerate(kinds):
+        member[k, index(c)] = 1.0
+    gap = np.array([float(ok) - c for (c, ok), _ in kinds])        # what one ticket adds to its bin's gap
+    share = np.array([count for _, count in kinds], float) / n
     rng = np.random.default_rng(seed)
     values = np.empty(rounds)
-    for r in range(rounds):
-        draw = rng.integers(0, n, n)
-        gap = (np.bincount(idx[draw], weights=ok[draw], minlength=bins)
-               - np.bincount(idx[draw], weights=conf[draw], minlength=bins))
-        values[r] = np.abs(gap).sum() / n
+    for start in range(0, rounds, 100):                          # 100 resamples at a time
+        draws = rng.multinomial(n, share, size=min(100, rounds - start))
+        values[start:start + len(draws)] = np.abs((draws * gap) @ member).sum(axis=1) / n
     lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
     return float(lo), float(hi)
 
@@ -343,8 +355,9 @@ def ece_interval(pairs: Sequence[tuple[float, bool, bool]], bins: int = 5, round
 def _reliability_rows(pairs, bins: int) -> list[dict]:
     """``triage.reliability_table`` as plain rows (``None`` for an empty bin's numbers)."""
     members: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+    index = _binner(bins)
     for c, _, ok in pairs:
-        members[_bin_index(c, bins)].append((c, ok))
+        members[index(c)].append((c, ok))
     rows = []
     for i, m in enumerate(members):
         conf = sum(c for c, _ in m) / len(m) if m else None
@@ -413,7 +426,8 @@ def recalibrate(triaged: Sequence, truth: Mapping[str, str], target: float = DEF
     if not held or not steps:
         raise ValueError(f"recalibration needs labelled tickets in both halves; {len(labelled)} labelled")
     before = labelled_pairs(held, truth)
-    after = [(isotonic_apply(steps, c), ev, ok) for c, ev, ok in before]
+    lifted = {c: isotonic_apply(steps, c) for c in {c for c, _, _ in before}}
+    after = [(lifted[c], ev, ok) for c, ev, ok in before]
     certified = certify_threshold(after, target, delta)
     raw = None
     if certified["threshold"] is not None:
@@ -456,10 +470,10 @@ def sweep(triaged: Sequence, truth: Mapping[str, str], delta: float = DEFAULT_DE
     Clopper–Pearson bound at 1 − δ, not the guarantee of a threshold picked from the table."""
     n = len(triaged)
     pairs = labelled_pairs(triaged, truth)
+    everyone = [(t.confidence, bool(t.matched), False) for t in triaged]   # the gate, labels aside
     rows = []
-    for th in thresholds:
-        auto = sum(routes_auto(t, th) for t in triaged)
-        lab, right = _counts(pairs, th)
+    for th, (auto, _), (lab, right) in zip(thresholds, _auto_counts(everyone, thresholds),
+                                            _auto_counts(pairs, thresholds)):
         rows.append({"threshold": th, "auto": auto, "human": n - auto, "coverage": auto / n,
                      "precision": right / lab if lab else None,
                      "precision_lower_bound": precision_lower_bound(right, lab, delta) if lab else None})
