@@ -49,7 +49,7 @@ from .gate import routes_auto
 __all__ = [
     "DEFAULT_TARGET", "DEFAULT_DELTA", "GRID", "SWEEP", "betainc", "binomial_tail", "precision_lower_bound",
     "start_count", "certify_threshold", "precision_at", "tickets_needed", "ece", "ece_interval", "isotonic_fit",
-    "isotonic_apply", "recalibrate", "tune", "labelled_pairs",
+    "isotonic_apply", "recalibrate", "tune", "labelled_pairs", "labelled_needed", "calibration", "sweep",
 ]
 
 DEFAULT_TARGET = 0.95
