@@ -589,6 +589,133 @@ def _add_capture_commands(sub) -> None:
     p.add_argument("--token-file", metavar="FILE", help="send 'Authorization: Bearer <the token in FILE>'")
     _service_label_option(p)
     p.set_defaults(func=_cmd_replay, rejects=None)
+# ----------------------------------------------------------------------------- tune
+
+def _unit_open(text: str) -> float:
+    """A number strictly between 0 and 1 (a precision target, a risk δ)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 < value < 1.0:           # NaN fails too
+        raise argparse.ArgumentTypeError(f"expected a number strictly between 0 and 1, got '{text}'")
+    return value
+
+
+def _cost(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0 (agent-minutes), got '{text}'")
+    return value
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got '{text}'")
+    return int(text)
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{x:.1%}"
+
+
+def _tune_lines(doc: dict) -> list[str]:
+    """``desk tune``'s readable report."""
+    chow, target, cal = doc["chow"], doc["precision_target"], doc["calibration"]
+    lines = [f"{doc['n']} predictions, {doc['labelled']} labelled"]
+    lines.append(f"Chow's rule (a wrong route costs {chow['cost_wrong']:g}, a human look {chow['cost_human']:g}): "
+                 f"threshold {chow['threshold']:.2f} -> coverage {_pct(chow['coverage'])}, "
+                 f"precision {_pct(chow['precision'])} on the labelled ones")
+    want = f"precision >= {target['target']:g} with probability >= {1 - target['delta']:g}"
+    if target["threshold"] is not None:
+        lines.append(f"Certified: threshold {target['threshold']:.2f} gives {want} "
+                     f"(coverage {_pct(target['coverage'])}, precision {_pct(target['precision'])}, "
+                     f"lower bound {target['precision_lower_bound']:.3f})")
+    else:
+        needed = target.get("labelled_needed")
+        more = (f"; roughly {needed:,} labelled tickets would be needed ({target['labelled_needed_why']})"
+                if needed else f"; {target['labelled_needed_why']}")
+        lines.append(f"Not certified ({want}): {target['reason']}{more}")
+    lo, hi = cal["ece_interval"]
+    lines.append(f"Calibration: ECE ({cal['bin_count']} bins) {cal['ece']:.3f}, bootstrap 95% interval "
+                 f"[{lo:.3f}, {hi:.3f}] (on small sets the plug-in ECE reads high)")
+    recal = doc.get("recalibration")
+    if recal:
+        rt = recal["precision_target"]
+        got = (f"certifies {rt['threshold']:.3f} (raw confidence >= {rt['raw_threshold']:.2f}), "
+               f"lower bound {rt['precision_lower_bound']:.3f}" if rt["threshold"] is not None
+               else f"certifies nothing: {rt['reason']}")
+        lines.append(f"Recalibrated (isotonic, fitted on {recal['fitted_on']}, checked on {recal['held_out']}): "
+                     f"ECE {recal['before']['ece']:.3f} -> {recal['after']['ece']:.3f} on the held-out half; {got}")
+    lines.append(f"\n{'threshold':>9} {'auto':>6} {'human':>6} {'coverage':>8} {'precision':>9} {'lower bound*':>12}")
+    for row in doc["sweep"]:
+        bound = "-" if row["precision_lower_bound"] is None else f"{row['precision_lower_bound']:.3f}"
+        lines.append(f"{row['threshold']:>9.2f} {row['auto']:>6} {row['human']:>6} {_pct(row['coverage']):>8} "
+                     f"{_pct(row['precision']):>9} {bound:>12}")
+    lines.append(f"* each threshold's own bound at {1 - target['delta']:g}; picking a row from this table is not "
+                 "covered by it (the certified threshold above is)")
+    return lines
+
+
+def _cmd_tune(args) -> int:
+    from .predictions import read_predictions
+    from .tune import tune
+    rejects = args.rejects
+    if rejects and args.predictions != STDIN and Path(rejects).resolve() == Path(args.predictions).resolve():
+        raise InputError(f"{rejects}: --rejects would overwrite the input file; name another file")
+    predictions, labels, report = read_predictions(args.predictions, args.truth,
+                                                   "collect" if rejects else "raise")
+    if rejects:
+        _write_rejects(Path(rejects), report)
+    if not predictions:
+        raise InputError(f"{report.file}: no predictions left to work on (all {report.set_aside} set aside in {rejects})")
+    if args.cost_wrong is None or args.cost_human is None:
+        from .gate import load_gate_policy
+        policy = _policy("triage_rules.toml", load_gate_policy)
+        args.cost_wrong = policy.cost_wrong if args.cost_wrong is None else args.cost_wrong
+        args.cost_human = policy.cost_human if args.cost_human is None else args.cost_human
+    try:
+        doc = tune(predictions, labels, args.target_precision, args.delta, args.cost_wrong, args.cost_human,
+                   recalibration=args.recalibrate, seed=args.seed)
+    except ValueError as exc:
+        raise InputError(f"{report.file}: {exc}") from None
+    notes = list(report.notes)
+    notes.append("sweep: precision_lower_bound is each threshold's own Clopper-Pearson bound, not the "
+                 "guarantee of a threshold chosen from the table; precision_target's threshold is")
+    notes.append("calibration: the plug-in ECE is biased upward on small sets; the bootstrap interval "
+                 "shows its spread, not that bias")
+    if args.json:
+        _emit_json({**doc, "input": report.counts(), "notes": notes})
+    else:
+        args.accounts.extend(report.notes)
+        _emit("\n".join(_tune_lines(doc)))
+    args.accounts.append(f"{report.file}: {report.line(rejects)}")
+    return 0
+
+
+def _tune_parser(sub) -> None:
+    from .tune import DEFAULT_DELTA, DEFAULT_TARGET
+    p = sub.add_parser("tune", help="choose the gate's threshold from labelled predictions, with a guarantee")
+    p.add_argument("predictions", help="predictions file: id, severity, confidence[, true_severity] "
+                                       "(.csv, .jsonl or .json; - reads standard input)")
+    p.add_argument("--truth", help="truth CSV (id,severity); default: the file's true_severity column")
+    p.add_argument("--target-precision", type=_unit_open, default=DEFAULT_TARGET, metavar="P",
+                   help=f"precision to certify, in (0, 1) (default {DEFAULT_TARGET})")
+    p.add_argument("--delta", type=_unit_open, default=DEFAULT_DELTA, metavar="D",
+                   help=f"chance allowed that the certificate is wrong, in (0, 1) (default {DEFAULT_DELTA})")
+    p.add_argument("--cost-wrong", type=_cost, default=None, metavar="W",
+                   help="cost of a wrong automatic route (default: [gate] cost_wrong in triage_rules.toml)")
+    p.add_argument("--cost-human", type=_cost, default=None, metavar="H",
+                   help="cost of a human look (default: [gate] cost_human in triage_rules.toml)")
+    p.add_argument("--recalibrate", action="store_true",
+                   help="fit isotonic calibration on half the labels; check and certify on the other half")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the bootstrap and of the split (default 0)")
+    _rejects_option(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_tune)
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -696,6 +823,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_check)
 
     _add_capture_commands(sub)
+    _tune_parser(sub)
     return parser
 
 

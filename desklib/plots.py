@@ -133,13 +133,15 @@ def plot_confusion(matrix, ax: Axes | None = None, title: str = "Triage vs truth
 
 def plot_reliability(table, ax: Axes | None = None, threshold: float | None = None,
                      counts: bool = True, ece: float | None = None,
-                     title: str = "Reliability: is confidence 0.8 right 80 % of the time?") -> Axes:
+                     title: str = "Reliability: is confidence 0.8 right 80 % of the time?",
+                     label: str = "keyword rules") -> Axes:
     """``triage.reliability_table`` as a reliability diagram.
 
     Each filled bin is a point at (mean confidence, accuracy); the dashed diagonal is
     perfect calibration (above it: under-confident, below it: over-confident).
     ``counts`` adds light bars with the number of tickets per bin (right axis);
-    ``threshold`` adds a vertical line that :func:`set_threshold` can move.
+    ``threshold`` adds a vertical line that :func:`set_threshold` can move; ``label`` names
+    the classifier in the legend (a model's predictions: ``label="model"``).
     """
     ax = _axes(ax, (6, 4.2))
     bins = len(table)
@@ -158,7 +160,7 @@ def plot_reliability(table, ax: Axes | None = None, threshold: float | None = No
     ideal, = ax.plot([0, 1], [0, 1], ls="--", color=_LINE["ideal"], label="perfect calibration")
     filled = table[table["count"] > 0]
     points, = ax.plot(filled["mean_confidence"], filled["accuracy"], "o-", color=_LINE["coverage"],
-                      label=f"keyword rules ({bins} bins)", zorder=3)
+                      label=f"{label} ({bins} bins)", zorder=3)
     handles = [points, ideal] + handles
     if threshold is not None:
         line = ax.axvline(threshold, color=_LINE["threshold"], lw=1.5, label="gate threshold")
@@ -249,6 +251,46 @@ def plot_threshold_sweep(sweep, ax: Axes | None = None, threshold: float | None 
     ax.set_ylabel("share")
     ax.set_title(title)
     _legend_outside(ax, handles, gap_in=_RIGHT_AXIS_IN)
+    return ax
+
+
+def plot_precision_bounds(frame, target: float, true_precision: float | None = None,
+                          ax: Axes | None = None, delta: float = 0.05,
+                          title: str = "What a labelled set can certify") -> Axes:
+    """Observed precision and its lower bound against the number of labelled tickets.
+
+    ``frame`` has one row per labelled set: ``labelled`` (its size), ``precision`` (observed
+    at one threshold) and ``precision_lower_bound`` (Clopper–Pearson at 1 − ``delta``). Sizes
+    go on a log axis, each set a point (spread sideways a little so they do not hide each
+    other); ``target`` and, when known, ``true_precision`` are horizontal lines.
+    """
+    import numpy as np
+    ax = _axes(ax, (7, 4.2))
+    sizes = sorted(frame["labelled"].unique())
+    rank = frame.groupby("labelled").cumcount().to_numpy()
+    spread = np.exp((rank - rank.max() / 2) * 0.02) if len(frame) else 1.0
+    x = frame["labelled"].to_numpy() * spread
+    seen, = ax.plot(x, frame["precision"], "o", mfc="none", ms=6, color=_LINE["coverage"],
+                    label="observed precision (one labelled set each)")
+    bound, = ax.plot(x, frame["precision_lower_bound"], "o", ms=5, color=_LINE["accuracy"],
+                     label=f"its lower bound ({1 - delta:.0%} sure)")
+    handles = [seen, bound]
+    goal = ax.axhline(target, color=_LINE["threshold"], ls="--", lw=1.5, label=f"target {target:.0%}")
+    handles.append(goal)
+    if true_precision is not None:
+        real = ax.axhline(true_precision, color=_LINE["ideal"], lw=1.5,
+                          label=f"true precision {true_precision:.1%}")
+        handles.append(real)
+    ax.set_xscale("log")
+    ax.set_xticks(sizes, [f"{s:,}" for s in sizes])
+    ax.minorticks_off()
+    ax.set_xlim(min(sizes) / 1.6, max(sizes) * 1.6)
+    low = float(np.nanmin(frame["precision_lower_bound"])) if len(frame) else 0.0
+    ax.set_ylim(max(0.0, min(low, target) - 0.05), 1.01)
+    ax.set_xlabel("labelled tickets in the set (log scale)")
+    ax.set_ylabel("precision of the auto-routed")
+    ax.set_title(title)
+    _legend_outside(ax, handles)
     return ax
 
 

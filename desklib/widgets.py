@@ -186,7 +186,7 @@ class ThresholdExplorer(widgets.VBox):
     figure), ``fig`` and ``axes`` (risk–coverage, reliability).
     """
 
-    def __init__(self, triaged, truth, tickets, threshold: float, bins: int = 5):
+    def __init__(self, triaged, truth, tickets, threshold: float, bins: int = 5, label: str = "keyword rules"):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
@@ -194,8 +194,9 @@ class ThresholdExplorer(widgets.VBox):
         from .gate import risk_coverage
         from .triage import expected_calibration_error, reliability_table
 
-        self.triaged, self.truth, self.tickets = list(triaged), truth, list(tickets)
-        self.columns = GateColumns(self.triaged, truth, self.tickets)     # read once, not per move
+        self.triaged, self.truth = list(triaged), truth
+        self.tickets = list(tickets) if tickets is not None else []   # only the tables' subjects
+        self.columns = GateColumns(self.triaged, truth, self.tickets if tickets is not None else None)
         self.slider = widgets.FloatSlider(value=threshold, min=0.0, max=1.0, step=0.01,
                                           description="threshold", readout_format=".2f",
                                           continuous_update=True,
@@ -210,7 +211,7 @@ class ThresholdExplorer(widgets.VBox):
         self.axes = tuple(self.fig.subplots(1, 2))
         plots.plot_risk_coverage(risk_coverage(self.triaged, truth), ax=self.axes[0], threshold=threshold)
         plots.plot_reliability(reliability_table(self.triaged, truth, bins), ax=self.axes[1],
-                               threshold=threshold,
+                               threshold=threshold, label=label,
                                ece=expected_calibration_error(self.triaged, truth, bins))
         # Draw everything except the threshold markers once and keep the pixels; a
         # redraw then only pastes them back and draws the markers on top (blitting).
@@ -265,16 +266,33 @@ class ThresholdExplorer(widgets.VBox):
 
 
 def threshold_explorer(tickets=None, truth=None, threshold: float | None = None,
-                       rules=None) -> ThresholdExplorer:
+                       rules=None, predictions=None) -> ThresholdExplorer:
     """The threshold explorer on the lesson's day (or on the ``tickets``/``truth`` given).
 
     ``threshold`` defaults to the policy's ``[gate] threshold``; ``rules`` to the
     shipped keyword rules.
+
+    ``predictions`` explores any classifier's output instead of the keyword rules': a
+    predictions file (:mod:`desklib.predictions`; ``truth`` may name a truth file) or a list
+    of its records with ``truth`` as ``{id: severity}``. The explorer shows the labelled
+    ones (precision needs a label); ``tickets``, when given, supply the tables' subjects.
     """
     from .data import fixture
     from .gate import default_threshold
     from .records import load_ticket_truth, load_tickets
     from .triage import load_rules, triage_all
+    if predictions is not None:
+        from pathlib import Path
+        from .predictions import load_predictions
+        if isinstance(predictions, (str, Path)):
+            predictions, truth = load_predictions(predictions, truth)
+        elif truth is None:
+            raise ValueError("predictions given as records need truth={id: severity}")
+        labelled = [p for p in predictions if p.id in truth]
+        if not labelled:
+            raise ValueError("no labelled prediction to explore")
+        threshold = default_threshold() if threshold is None else threshold
+        return ThresholdExplorer(labelled, truth, tickets, threshold, label="model")
     tickets = list(tickets) if tickets is not None else load_tickets(fixture("tickets.jsonl"))
     truth = truth if truth is not None else load_ticket_truth(fixture("tickets_truth.csv"))
     threshold = default_threshold() if threshold is None else threshold

@@ -529,3 +529,39 @@ def test_run_all_on_an_untouched_starter_runs_every_code_cell(notebook, page, st
                                f"(prompts {[prompts[i] for i in not_run]}); errors shown:\n{errors_shown(page)}")
     finally:
         starters_lab.delete_sessions()
+
+
+def test_threshold_explorer_on_a_predictions_file(notebook_page, lab, capsys):
+    """Any classifier's output: a predictions file (generated, labelled) written beside a small
+    notebook that builds the explorer from it; the slider drives it as in the lesson."""
+    from desklib import predgen
+    from desklib.predictions import load_predictions
+    page = notebook_page
+    csv_path = predgen.write(predgen.generate(300, 7), lab.root / "model_predictions.csv")
+    cells = ["import desklib\nnow = desklib.setup()\nfrom desklib import widgets",
+             'explorer = widgets.threshold_explorer(predictions="model_predictions.csv", threshold=0.8)\nexplorer']
+    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                           "source": src} for src in cells],
+                "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                            "name": "python3"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    (lab.root / "predictions_explorer.ipynb").write_text(json.dumps(notebook))
+    preds, labels = load_predictions(csv_path)
+    columns = widgets.GateColumns(preds, labels)
+
+    dialogs = open_and_run(page, lab, "predictions_explorer.ipynb")
+    explorer, slider = explorer_with(page, "threshold")
+    summary, tables = explorer.locator(".widget-html").nth(0), explorer.locator(".widget-html").nth(1)
+    expect(summary).to_have_text(widgets.gate_summary(columns.view(0.8)), timeout=WAIT_MS)
+    handle = slider.locator(".noUi-handle")
+    for _ in range(10):
+        handle.press("ArrowRight")
+    expected = columns.view(0.9)
+    assert expected["auto"] != columns.view(0.8)["auto"]
+    expect(slider.locator(".widget-readout")).to_have_text("0.90")
+    expect(summary).to_have_text(widgets.gate_summary(expected))
+    full, line = html_text(widgets.gate_view_html(expected)), widgets.gate_summary(expected)
+    expect(tables).to_have_text(full[len(line):])
+    assert injected_elements(page) == [] and dialogs == []
+    path = screenshot(page, explorer, "predictions_explorer")
+    show(capsys, f"screenshot of the explorer on a predictions file at 0.90: {path}")
