@@ -1,0 +1,908 @@
+"""The columnar engine: the same five stages as ``s1_normalize.py`` ... ``s5_explain.py``
+and ``handoff.py``, computed on arrays for every alert at once.
+
+The from-scratch stages read like the lesson, one alert after another; this module is
+what :func:`desklib.aiops.correlate` runs by default, and the property tests
+(``tests/test_aiops_engine.py``) show both give the same incidents, duplicates, root
+causes and reasons.
+
+* :class:`_Stream` -- the normalized alerts as columns: times as exact integer ticks
+  (microseconds from Alert records, so every year 1-9999 fits; nanoseconds from a
+  DataFrame's ``datetime64[ns]``), ids, and services, names and labels as integer
+  codes. It reads its columns from ``Alert`` records or straight from a DataFrame
+  (:func:`from_frame`): a million alerts never become a million objects.
+* dedup (:func:`_first_firings`): one stable sort by fingerprint code.
+* group (:func:`_run_links`): one batch of binary searches for every "most recent
+  alert on that service" look-up, then a union-find on arrays (:func:`_components`).
+* root cause (:func:`_root_causes`) and the hand-off fields (:class:`_IncidentTable`)
+  for all incidents at once; the :class:`Incident` records and their reason sentences
+  are made only when read.
+
+numpy is imported inside the functions that use it, so ``import desklib.aiops`` stays
+light; pandas only for DataFrame input.
+"""
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence as SequenceABC
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from graphlib import CycleError
+from itertools import count, repeat
+from operator import attrgetter, floordiv, is_, methodcaller, ne, sub
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
+
+from .._gc import paused as _gc_paused
+from ..records import Alert
+from .basics import (FIRST, SEVERITIES, SEVERITY_RANK, TIME_ONLY, duplicate_reason, link_reason,
+                     opened_reason, seconds)
+from .handoff import Correlation, Incident, Incidents, Runbooks
+from .s3_group import link, link_table
+from .s4_root_cause import upstream_order
+
+if TYPE_CHECKING:                  # numpy is imported inside the functions that use it
+    import numpy as np
+
+UTC = timezone.utc
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_US = timedelta(microseconds=1)
+_US_PER_S = 1_000_000
+
+_TS, _ID, _SERVICE, _NAME, _SEVERITY, _LABELS = map(
+    attrgetter, ("ts", "id", "service", "name", "severity", "labels"))
+_TZINFO, _ITEMS = attrgetter("ts.tzinfo"), methodcaller("items")
+_STATUS, _ENDS_AT, _RUNBOOK_URL = attrgetter("status"), attrgetter("ends_at"), attrgetter("runbook_url")
+
+
+def _moment(ticks: int, per_s: int) -> datetime:
+    """``ticks`` since the epoch as a UTC datetime (a ``pandas.Timestamp`` when it needs
+    nanoseconds, which a datetime cannot hold)."""
+    if per_s == _US_PER_S:
+        return _EPOCH + timedelta(microseconds=ticks)
+    if (ticks * _US_PER_S) % per_s == 0:
+        return _EPOCH + timedelta(microseconds=ticks * _US_PER_S // per_s)
+    import pandas as pd
+    return pd.Timestamp(ticks * (10 ** 9 // per_s), unit="ns", tz="UTC")
+
+
+class _Stream:
+    """The normalized alerts as the columns the engine reads.
+
+    ``ticks`` holds each alert's time as an integer count of ``per_s`` ticks a second
+    since 1970-01-01 UTC (int64: exact, so gaps compare exactly with a window), in
+    time order (ties by id); ``ids`` their ids. The other columns are built on first
+    use, as integer codes: ``services`` is ``(names, codes)`` with ``names[codes[j]]``
+    alert j's service (codes follow name order, so comparing codes compares names),
+    likewise ``names`` for alert names.
+
+    The columns come from ``alerts`` (Alert records in time order; ``per_s`` 10**6)
+    or from ``columns`` (a DataFrame's columns as arrays, ``rows`` the order that sorts
+    them, None if sorted): then Alert records are made only for what is asked.
+    """
+
+    def __init__(self, ids: Sequence[str], ticks: np.ndarray, per_s: int = _US_PER_S,
+                 alerts: list[Alert] | None = None, columns: Mapping | None = None, rows=None):
+        self.ids, self.ticks, self.per_s = ids, ticks, per_s
+        self._alerts, self._columns, self._rows = alerts, columns, rows
+
+    def __len__(self) -> int:
+        return len(self.ticks)
+
+    @property
+    def ts(self) -> np.ndarray:
+        """Whole epoch seconds (rounded down), for drawing; the stages compare ``ticks``."""
+        return self.ticks // self.per_s
+
+    def column(self, name: str):
+        """A DataFrame column in time order (None if the frame has no such column)."""
+        cache = self.__dict__.setdefault("_sorted", {})
+        if name not in cache:
+            values = self._columns.get(name)
+            cache[name] = values if values is None or self._rows is None else values[self._rows]
+        return cache[name]
+
+    def field(self, name: str, idx: Sequence[int]) -> list:
+        """Field ``name`` of the alerts at ``idx``."""
+        if self._alerts is not None:
+            return list(map(attrgetter(name), map(self._alerts.__getitem__, idx)))
+        values = self.column(name)
+        if values is None:
+            return [None] * len(idx)
+        return [None if v != v else v for v in values[list(idx)].tolist()]    # NaN, NaT: none
+
+    def moments(self, idx: Sequence[int]) -> list[datetime]:
+        """The times of the alerts at ``idx`` as datetimes."""
+        if self._alerts is not None:
+            return list(map(_TS, map(self._alerts.__getitem__, idx)))
+        return [_moment(t, self.per_s) for t in self.ticks[list(idx)].tolist()]
+
+    def alerts_at(self, idx: Sequence[int]) -> list[Alert]:
+        """Alert records of the alerts at ``idx`` (made for these only, from a frame)."""
+        if self._alerts is not None:
+            return list(map(self._alerts.__getitem__, idx))
+        idx = list(idx)
+        labels = self.field("labels", idx)
+        status = self.field("status", idx)
+        ends = self.field("ends_at", idx)
+        return [Alert(id=self.ids[j], ts=ts, service=s, name=n, severity=v, labels=dict(lab or {}),
+                      summary=summary or "", status=st or "firing", ends_at=end, runbook_url=url or None)
+                for j, ts, s, n, v, lab, summary, st, end, url in zip(
+                    idx, self.moments(idx), self.field("service", idx), self.field("name", idx),
+                    self.field("severity", idx), labels, self.field("summary", idx), status, ends,
+                    self.field("runbook_url", idx))]
+
+    @cached_property
+    def alerts(self) -> list[Alert]:
+        """Every alert as a record, in time order (made once, from a frame)."""
+        return self._alerts if self._alerts is not None else self.alerts_at(range(len(self)))
+
+    @cached_property
+    def services(self) -> tuple[list[str], np.ndarray]:
+        if self._alerts is not None:
+            return _factorize(map(_SERVICE, self._alerts), len(self), in_order=True)
+        return _factorize_column(self.column("service"), in_order=True)
+
+    @cached_property
+    def names(self) -> tuple[list[str], np.ndarray]:
+        if self._alerts is not None:
+            return _factorize(map(_NAME, self._alerts), len(self))
+        return _factorize_column(self.column("name"))
+
+    @cached_property
+    def kinds(self) -> np.ndarray:
+        """(service, alert name) as one integer per alert."""
+        return _pair(self.services[1], self.names[1])
+
+    @cached_property
+    def by_kind(self) -> np.ndarray:
+        """The alert indices sorted by kind, then time."""
+        import numpy as np
+        return np.argsort(self.kinds, kind="stable")
+
+    def label_codes(self, idx: np.ndarray) -> np.ndarray:
+        """The label sets of the alerts at ``idx`` as integers (equal sets, equal codes):
+        all of them computed once for a prepared stream, else just these."""
+        if "labels" in self.__dict__:
+            return self.__dict__["labels"][idx]
+        if self._alerts is not None:
+            return _label_codes(list(map(_LABELS, map(self._alerts.__getitem__, idx.tolist()))))
+        column = self.column("labels")
+        import numpy as np
+        return np.zeros(len(idx), np.int64) if column is None else _label_codes(column[idx])
+
+    @cached_property
+    def labels(self) -> np.ndarray:
+        """Each alert's label set as an integer (equal sets, equal codes)."""
+        import numpy as np
+        return self.label_codes(np.arange(len(self)))
+
+    @cached_property
+    def ended(self) -> np.ndarray | None:
+        """Each alert's end as integer ticks: -1 while firing, -2 resolved at an unknown
+        time; ``None`` when every alert still fires (the usual storm: nothing more to read)."""
+        import numpy as np
+        if self._alerts is not None:
+            statuses = list(map(_STATUS, self._alerts))
+        else:
+            column = self.column("status")
+            statuses = [] if column is None else column.tolist()
+        if statuses.count("firing") == len(statuses):
+            return None
+        ended = np.fromiter(map(ne, statuses, repeat("firing")), bool, len(statuses))
+        ends = np.full(len(statuses), -1, np.int64)
+        at = np.flatnonzero(ended)
+        times = self.field("ends_at", at.tolist())                # the resolved ones only
+        one = timedelta(seconds=1) / self.per_s
+        ends[at] = [-2 if end is None else (end - _EPOCH) // one for end in times]
+        return ends
+
+    @cached_property
+    def severity_ranks(self) -> np.ndarray:
+        """Each alert's place in :data:`SEVERITIES` (worst 0; unknown severities last)."""
+        import numpy as np
+        rank, unknown = SEVERITY_RANK.get, len(SEVERITIES)
+        if self._alerts is not None:
+            return np.fromiter(map(rank, map(_SEVERITY, self._alerts), repeat(unknown)), np.int8, len(self))
+        distinct, codes = _factorize_column(self.column("severity"))
+        return np.array([rank(s, unknown) for s in distinct] or [unknown], np.int8)[codes]
+
+
+class _FrameAlerts(SequenceABC):
+    """``Correlation.alerts`` of a DataFrame run: the alerts in time order, each record
+    made when read (``len`` and ``ids`` need none)."""
+
+    def __init__(self, stream: _Stream):
+        self._stream, self.ids = stream, stream.ids
+
+    def __len__(self) -> int:
+        return len(self._stream)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self._stream.alerts_at(range(*index.indices(len(self)))))
+        return self._stream.alerts[index]
+
+    def __iter__(self):
+        return iter(self._stream.alerts)
+
+    def __eq__(self, other):
+        return tuple(self) == tuple(other) if isinstance(other, (SequenceABC, tuple)) else NotImplemented
+
+    __hash__ = None
+
+
+#: What :func:`prepare` returns: the sorted alerts with their fields as arrays.
+PreparedAlerts = _Stream
+
+
+def prepare(alerts) -> "PreparedAlerts":
+    """Do once what every window shares: sort the alerts (:func:`normalize`) and read
+    every field the stages use into arrays.
+
+    Pass the result to :func:`correlate` or :func:`window_sweep` in place of the alerts
+    when you try many windows on the same storm (the window explorer does): each run
+    then starts from the arrays. The result is the same as from the alerts themselves.
+    ``alerts`` may also be a DataFrame (:func:`from_frame`).
+    """
+    if isinstance(alerts, _Stream):
+        return alerts
+    stream = stream_of(alerts)
+    for column in ("services", "names", "kinds", "by_kind", "labels", "severity_ranks"):
+        getattr(stream, column)
+    stream.__dict__["_links"] = {}                # keep the window-free link look-ups too
+    return stream
+
+
+def stream_of(alerts) -> _Stream:
+    """Alert records (any order), a DataFrame or a stream already: as a sorted stream."""
+    if isinstance(alerts, _Stream):
+        return alerts
+    if hasattr(alerts, "columns") and hasattr(alerts, "dtypes"):
+        return from_frame(alerts)
+    return _ordered(alerts)
+
+
+def _ordered(alerts: Iterable[Alert]) -> _Stream:
+    """The alerts sorted by (ts, id) as a :class:`_Stream`."""
+    import numpy as np
+    alerts = list(alerts)
+    if not all(map(is_, map(_TZINFO, alerts), repeat(UTC))):
+        alerts = [_in_utc(a) for a in alerts]
+    # exact integer microseconds since the epoch ((ts - epoch) // 1 µs, in C through map):
+    # a float timestamp would drift after about 2100 and misorder alerts
+    stamps = np.fromiter(map(floordiv, map(sub, map(_TS, alerts), repeat(_EPOCH)), repeat(_ONE_US)),
+                         np.int64, len(alerts))
+    ids = list(map(_ID, alerts))
+    if len(set(ids)) != len(ids):
+        dup = next(aid for aid, count in Counter(ids).items() if count > 1)
+        raise ValueError(f"alert id {dup!r} appears more than once; ids must be unique")
+    order = _time_order(stamps, ids)
+    if order is not None:          # out of order (usually a little): rearrange
+        alerts = list(map(alerts.__getitem__, order.tolist()))
+        ids = list(map(ids.__getitem__, order.tolist()))
+        stamps = stamps[order]
+    return _Stream(ids, stamps, _US_PER_S, alerts=alerts)
+
+
+FRAME_COLUMNS = ("id", "ts", "service", "name", "severity")
+_OPTIONAL = ("labels", "summary", "status", "ends_at", "runbook_url")
+_PER_S = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def from_frame(frame) -> _Stream:
+    """A DataFrame with columns ``id``, ``ts``, ``service``, ``name``, ``severity`` (and
+    optionally ``labels`` as dicts, ``summary``, ``status``, ``ends_at``, ``runbook_url``)
+    as a sorted stream, without making an Alert record per row.
+
+    ``ts`` is a time-zone-aware ``datetime64`` column (any unit; its ticks are kept
+    exactly, e.g. nanoseconds) or integers (nanoseconds since 1970-01-01 UTC).
+    """
+    import numpy as np
+    import pandas as pd
+    missing = [c for c in FRAME_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"alerts frame: missing column(s) {', '.join(missing)} "
+                         f"(needs {', '.join(FRAME_COLUMNS)})")
+    ts = frame["ts"]
+    if pd.api.types.is_integer_dtype(ts.dtype):
+        ticks, per_s = ts.to_numpy(np.int64), 1_000_000_000
+    elif isinstance(ts.dtype, pd.DatetimeTZDtype):
+        naive = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+        if naive.isna().any():
+            raise ValueError(f"alerts frame: row {int(np.flatnonzero(naive.isna())[0])}: ts is missing")
+        ticks, per_s = naive.to_numpy().view(np.int64), _PER_S[naive.dt.unit]
+    else:
+        raise ValueError(f"alerts frame: column ts: expected time-zone-aware datetimes or integer "
+                         f"nanoseconds, got {ts.dtype} (naive times have no UTC offset)")
+    ids = frame["id"].to_numpy(object)
+    seen = pd.Index(ids)
+    if not seen.is_unique:
+        dup = seen[seen.duplicated()][0]
+        raise ValueError(f"alert id {dup!r} appears more than once; ids must be unique")
+    columns = {c: frame[c].to_numpy(object) for c in FRAME_COLUMNS[2:] + _OPTIONAL if c in frame.columns}
+    columns["id"] = ids
+    order = _time_order(ticks, ids)
+    if order is not None:
+        ids, ticks = ids[order], ticks[order]
+    return _Stream(ids, np.ascontiguousarray(ticks), per_s, columns=columns, rows=order)
+
+
+def _time_order(stamps: np.ndarray, ids: Sequence[str]) -> np.ndarray | None:
+    """The indices that sort the alerts by (stamp, id); None if they are sorted already."""
+    import numpy as np
+    if len(stamps) < 2 or (stamps[1:] > stamps[:-1]).all():
+        return None
+    order = np.argsort(stamps, kind="stable")
+    ordered = stamps[order]
+    tied = ordered[1:] == ordered[:-1]
+    if tied.any():                 # alerts of the same instant: sort each such run by id
+        at = np.flatnonzero(np.r_[tied, False] | np.r_[False, tied])   # places in a run of ties
+        run = np.cumsum(np.r_[True, ordered[at[1:]] != ordered[at[:-1]]]).tolist()
+        who = order[at].tolist()
+        by_id = sorted(range(len(who)), key=lambda i: (run[i], ids[who[i]]))
+        order[at] = [who[i] for i in by_id]
+    if (order == np.arange(len(order))).all():
+        return None
+    return order
+
+
+def _in_utc(a: Alert) -> Alert:
+    if a.ts.tzinfo is None or a.ts.utcoffset() is None:
+        raise ValueError(f"alert {a.id!r}: ts {a.ts.isoformat()} has no UTC offset")
+    return replace(a, ts=a.ts.astimezone(UTC))
+
+
+def _factorize_column(values: np.ndarray, in_order: bool = False) -> tuple[list, np.ndarray]:
+    """:func:`_factorize` of an array of strings, in C (``pandas.factorize``)."""
+    import numpy as np
+    import pandas as pd
+    codes, distinct = pd.factorize(values, sort=in_order)
+    if (codes < 0).any():
+        raise ValueError(f"alerts frame: row {int(np.flatnonzero(codes < 0)[0])}: a value is missing")
+    return list(distinct), codes.astype(np.int64, copy=False)
+
+
+def _factorize(values: Iterable, n: int, in_order: bool = False) -> tuple[list, np.ndarray]:
+    """``(distinct, codes)``: the ``n`` values' distinct values and each value's index in them.
+
+    ``distinct`` is in order of first appearance, or sorted if ``in_order``. One dict
+    look-up per value (``dict.setdefault`` driven by ``map``, so the loop runs in C).
+    """
+    import numpy as np
+    seen: dict = {}
+    at = np.fromiter(map(seen.setdefault, values, count()), np.int64, n)  # where each value first appeared
+    distinct = sorted(seen) if in_order else list(seen)
+    code = np.zeros(max(n, 1), np.int64)
+    code[np.fromiter(map(seen.__getitem__, distinct), np.int64, len(distinct))] = np.arange(len(distinct))
+    return distinct, code[at]
+
+
+def _pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One integer for each (a, b) pair of two columns of codes (integers >= 0)."""
+    import numpy as np
+    if not len(a):
+        return a
+    width = int(b.max()) + 1
+    if int(a.max()) >= (2 ** 63 - 1) // width:   # the product could overflow: renumber a first
+        a = np.unique(a, return_inverse=True)[1].reshape(-1)
+    return a * width + b
+
+
+def _first_of_each(key: np.ndarray) -> np.ndarray:
+    """The positions where each distinct value of ``key`` first occurs, in increasing order."""
+    import numpy as np
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    head = np.ones(len(key), bool)
+    head[1:] = sorted_key[1:] != sorted_key[:-1]
+    return np.sort(order[head])
+
+
+def _first_firings(stream: _Stream, window: int) -> np.ndarray:
+    """For each alert (by index) the index of the first firing it repeats (itself if none).
+
+    Only an alert with a firing of the same service and name less than a window away
+    can repeat or be repeated, so only those (under half of a storm) have their labels
+    read. Each of them gets its identity (service, name, labels) as one integer; a
+    stable sort by identity lines up every identity's firings in time order; a firing
+    opens a new run when it is its identity's first or comes more than ``window`` after
+    the one before, and every firing of a run repeats the run's first.
+    """
+    import numpy as np
+    n, ts, kinds = len(stream), stream.ticks, stream.kinds
+    window = window * stream.per_s               # compared exactly, in ticks
+    first = np.arange(n)
+    by_kind = stream.by_kind
+    close = (kinds[by_kind[1:]] == kinds[by_kind[:-1]]) & (ts[by_kind[1:]] - ts[by_kind[:-1]] <= window)
+    maybe = np.zeros(n, bool)
+    maybe[by_kind[1:][close]] = maybe[by_kind[:-1][close]] = True
+    some = np.flatnonzero(maybe)
+    labels = stream.label_codes(some)
+    identity = _pair(kinds[some], labels)
+    order = np.argsort(identity, kind="stable")
+    by_identity, same = some[order], identity[order]
+    t = ts[by_identity]
+    opens = np.ones(len(some), bool)
+    opens[1:] = (same[1:] != same[:-1]) | (t[1:] - t[:-1] > window)
+    first[by_identity] = by_identity[np.maximum.accumulate(np.where(opens, np.arange(len(some)), 0))]
+    return first
+
+
+def _label_codes(labels: Sequence[Mapping[str, str] | None]) -> np.ndarray:
+    """Each label set as an integer; equal sets get equal codes whatever their order.
+
+    The labels are read as written (cheap), and only the distinct ones are then sorted.
+    """
+    written, code = _factorize((tuple(d.items()) if d else () for d in labels), len(labels))
+    _, canonical = _factorize([tuple(sorted(items)) for items in written], len(written))
+    return canonical[code]
+
+
+def run(alerts, topology: Mapping[str, Sequence[str]] | None, window: int, runbooks: Runbooks) -> Correlation:
+    """The whole chain on arrays: ``alerts`` are Alert records, a DataFrame or a prepared
+    stream; ``topology`` is checked already, ``window`` whole seconds."""
+    with _gc_paused():
+        stream = stream_of(alerts)
+        first = _first_firings(stream, window)
+        roots, how_kind, how_k = _run_links(stream, topology, window)
+        reason = _reasons(stream, first, roots, how_kind, how_k, topology, window)
+        return _assemble(stream, roots, first, reason, topology, runbooks, window)
+
+
+def _topology_key(topology: Mapping[str, Sequence[str]]) -> tuple:
+    """The topology's content as a value: what a cached table was made from (0.2 ms for
+    2,000 services, so a topology edited in place is noticed at every run)."""
+    return tuple((s, tuple(deps)) for s, deps in topology.items())
+
+
+def _topology_tables(stream: _Stream, topology: Mapping[str, Sequence[str]]) -> dict:
+    """What the stages read from the topology for this stream's services, made once per
+    stream and topology: ``rows`` (each alerting service's link table, as service codes
+    and link kinds), ``deps`` (each alerting service's alerting dependencies, as codes)
+    and ``upstream`` (:func:`upstream_order`, or the ``CycleError`` it raised).
+
+    A prepared stream is correlated again and again (one window after another); the
+    tables are kept on it next to a copy of the topology, and made again if the
+    topology given differs from that copy in any way.
+    """
+    snapshot = _topology_key(topology)
+    cached = stream.__dict__.get("_topology")
+    if cached is not None and cached[0] == snapshot:
+        return cached[1]
+    names = stream.services[0]
+    code = {s: i for i, s in enumerate(names)}
+    table = link_table(topology, names)
+    dependencies = {s: frozenset(d for d in deps if d != s) for s, deps in topology.items()}
+    try:
+        upstream = upstream_order(topology)
+    except CycleError as exc:
+        upstream = exc
+    tables = {"rows": [[(code[o], kind) for o, kind in table[s] if o in code] for s in names],
+              "deps": [[code[d] for d in dependencies.get(s, ()) if d in code] for s in names],
+              "upstream": upstream}
+    stream.__dict__["_topology"] = (snapshot, tables)
+    return tables
+
+
+
+def _run_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None, window: int):
+    """:func:`_link` for every alert at once: ``(roots, how_kind, how_k)`` as arrays.
+
+    ``roots[j]`` is the earliest alert of j's incident; ``how_kind[j]``/``how_k[j]`` the
+    kind of the first (most preferred) link that joined alert j to an earlier alert, and
+    that alert (kind -1: no link).
+
+    Every look-up "most recent alert on service o before alert j" is one binary search
+    in the alerts sorted by (service, index); an alert's reason is its valid link that
+    comes first in its service's row of the link table.
+    """
+    import numpy as np
+    n, ts = len(stream), stream.ticks
+    j, k, entry_rank, entry_kind = _candidate_links(stream, topology)
+    close = ts[j] - ts[k] <= window * stream.per_s                                  # the only step the window is in
+    j, k, rank, kinds = j[close], k[close], entry_rank[close], entry_kind[close]
+    best = np.full(n, np.iinfo(np.int64).max, np.int64)              # each alert's first valid link
+    np.minimum.at(best, j, rank)
+    first = rank == best[j]
+    how_kind = np.full(n, -1, np.int8)
+    how_kind[j[first]] = kinds[first]
+    how_k = np.zeros(n, np.int64)
+    how_k[j[first]] = k[first]
+    return _components(n, j, k), how_kind, how_k
+
+
+def _candidate_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None):
+    """Every link an alert could make, whatever the window: ``(j, k, rank, kind)`` arrays,
+    one entry per alert j and entry of its service's link table whose service has an
+    alert k before j (the most recent one); ``rank`` is the entry's place in the row
+    (lower explains better) and ``kind`` its link kind. :func:`_run_links` keeps those
+    at most a window apart. A prepared stream keeps them (for the last topology used),
+    so it pays for the binary searches once, not once per window; a one-off run does
+    not hold on to them.
+    """
+    import numpy as np
+    key = None if topology is None else _topology_key(topology)
+    cache = stream.__dict__.get("_links")        # only a prepared stream keeps them
+    if cache is not None and key in cache:
+        return cache[key]
+    n = len(stream)
+    if topology is None:           # one pseudo-service: every alert neighbours every other
+        homes = np.zeros(n, np.int64)
+        rows = [[(0, TIME_ONLY)]]
+    else:
+        homes = stream.services[1]
+        rows = _topology_tables(stream, topology)["rows"]           # services with alerts
+    lengths = np.array([len(r) for r in rows], np.int64)
+    other = np.array([o for r in rows for o, _ in r], np.int64)      # the table, flat: entry e
+    kinds = np.array([k for r in rows for _, k in r], np.int8)       # links to service other[e]
+    rank = np.arange(len(other)) - np.repeat(np.cumsum(lengths) - lengths, lengths)  # its place in its row
+    owner = np.repeat(np.arange(len(rows)), lengths)                  # the service whose row it is
+    by_home = np.argsort(homes, kind="stable")                        # alerts by service, then time
+    alerts_on = np.bincount(homes, minlength=len(rows))
+    home_start = np.cumsum(alerts_on) - alerts_on
+    # one query per (alert j, entry e of its service's row), grouped by entry: in each group j
+    # ascends, so the binary searches below walk the sorted keys mostly forwards (10x faster)
+    sizes = alerts_on[owner]
+    entry = np.repeat(np.arange(len(other)), sizes)
+    j = by_home[np.arange(len(entry)) + np.repeat(home_start[owner] - (np.cumsum(sizes) - sizes), sizes)]
+    o = other[entry]
+    keys = homes[by_home] * n + by_home                               # sorted: service, then time
+    at = np.searchsorted(keys, o * n + j) - 1                         # the last key before (o, j)
+    k = keys[at] - o * n                                              # an alert on o if 0 <= k
+    ok = (at >= 0) & (k >= 0)
+    j, k, entry = j[ok], k[ok], entry[ok]
+    found = (j, k, rank[entry], kinds[entry])
+    if cache is not None:
+        cache.clear()              # one topology at a time: the arrays are as long as the storm
+        cache[key] = found
+    return found
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Union-find over arrays: for each of ``n`` nodes the smallest node linked to it.
+
+    Each round hooks every root that has a link to another tree under the smaller
+    of the two roots, then points every node straight at its root again (pointer
+    jumping). Links already inside one tree are dropped; a few rounds finish.
+    """
+    import numpy as np
+    root = np.arange(n)
+    while len(a):
+        ra, rb = root[a], root[b]
+        apart = ra != rb
+        a, b, ra, rb = a[apart], b[apart], ra[apart], rb[apart]
+        if not len(a):
+            break
+        np.minimum.at(root, np.maximum(ra, rb), np.minimum(ra, rb))
+        while True:
+            up = root[root]
+            if np.array_equal(up, root):
+                break
+            root = up
+    return root
+
+
+
+def _root_causes(stream: _Stream, members: np.ndarray, incident: np.ndarray, alerting: np.ndarray,
+                 topology: Mapping[str, Sequence[str]] | None) -> np.ndarray:
+    """:func:`root_cause` for every incident at once.
+
+    ``members`` lists alert indices grouped by incident, ``incident[p]`` numbers the
+    incident of ``members[p]`` (0, 1, ...), and ``alerting`` holds the positions of
+    each incident's first alert on each of its services. Returns, for each incident,
+    the index into ``alerting`` of its root cause.
+    """
+    import numpy as np
+    names, services = stream.services
+    inc = incident[alerting]
+    svc = services[members[alerting]]
+    candidate = np.ones(len(alerting), bool)
+    if topology is not None:       # drop services with an alerting dependency in their incident
+        rows = _topology_tables(stream, topology)["deps"]
+        lengths = np.array([len(r) for r in rows], np.int64)
+        flat = np.array([d for r in rows for d in r], np.int64)
+        per_pair = lengths[svc]
+        first_query = np.cumsum(per_pair) - per_pair
+        entry = np.arange(per_pair.sum()) + np.repeat((np.cumsum(lengths) - lengths)[svc] - first_query,
+                                                      per_pair)
+        asked = np.repeat(inc, per_pair) * len(names) + flat[entry]    # (incident, dependency)
+        present = np.sort(inc * len(names) + svc)                       # (incident, alerting service)
+        found = present[np.minimum(np.searchsorted(present, asked), len(present) - 1)] == asked
+        candidate = np.bincount(np.repeat(np.arange(len(svc)), per_pair), found, len(svc)) == 0
+        candidate |= (np.bincount(inc, candidate, incident[-1] + 1) == 0)[inc]   # a cycle: all are
+    pick = np.flatnonzero(candidate)
+    pick = pick[np.lexsort((svc[pick], stream.ticks[members[alerting[pick]]], inc[pick]))]
+    head = np.ones(len(pick), bool)          # per incident: earliest first alert, then name
+    head[1:] = inc[pick[1:]] != inc[pick[:-1]]
+    return pick[head]
+
+
+
+def _reasons(stream: _Stream, first: np.ndarray, roots: np.ndarray, how_kind: np.ndarray,
+             how_k: np.ndarray, topology: Mapping[str, Sequence[str]] | None,
+             window: int) -> Callable[[int], str]:
+    """A function: alert index -> the sentence that explains why it joined (the words
+    of ``basics.py``, as the from-scratch ``reasons`` writes them).
+
+    An alert that opened a chain of its own names the later alert that linked that
+    chain into an older one. Only the order of the union-find steps knows which one, so
+    the first time such a sentence is read, the from-scratch :func:`link` replays that
+    one incident (the links of an incident's alerts never leave it, so the replay sees
+    exactly what the full run saw).
+    """
+    import numpy as np
+    ids, ts, per_s = stream.ids, stream.ticks, stream.per_s
+    names, services = stream.services
+    joined: dict[int, int] = {}    # opener -> the alert that linked its chain to an older one
+    replay: dict = {}              # what replaying needs, made on first use
+
+    def joined_at(j: int) -> int:
+        if j not in joined:
+            if not replay:
+                replay["order"] = order = np.argsort(roots, kind="stable")
+                replay["roots"] = roots[order]
+            r = roots[j]
+            lo, hi = np.searchsorted(replay["roots"], [r, r + 1])
+            idx = replay["order"][lo:hi].tolist()
+            _, _, found = link(stream.alerts_at(idx), topology, window)
+            joined.update((idx[a], idx[b]) for a, b in found.items())
+        return joined[j]
+
+    def reason(j: int) -> str:
+        f = int(first[j])
+        if f != j:
+            return duplicate_reason(ids[f])
+        kind = int(how_kind[j])
+        if kind < 0:
+            if roots[j] == j:
+                return FIRST
+            later = joined_at(j)
+            return opened_reason(ids[later], seconds(int(ts[later] - ts[j]), per_s))
+        k = int(how_k[j])
+        return link_reason(kind, names[services[j]], names[services[k]], ids[k],
+                           seconds(int(ts[j] - ts[k]), per_s))
+
+    return reason
+
+
+class _Why(MappingABC):
+    """``{alert id: reason}`` for one incident; each sentence is written when it is read.
+
+    Reads like a dict (``why["a04"]``, ``for aid in why``, ``== {...}``); ``dict(why)``
+    makes a real one (``json.dumps`` needs that). A million-alert replay does not pay
+    for a million sentences nobody reads. The incident's alerts are
+    ``members[start:stop]`` (indices into ``ids``).
+    """
+    __slots__ = ("_ids", "_members", "_start", "_stop", "_reason", "_where")
+
+    def __init__(self, ids: Sequence[str], members: Sequence[int], start: int, stop: int,
+                 reason: Callable[[int], str]):
+        self._ids, self._members, self._start, self._stop = ids, members, start, stop
+        self._reason, self._where = reason, None
+
+    def _idx(self) -> list[int]:
+        return self._members[self._start:self._stop].tolist()
+
+    def __getitem__(self, alert_id: str) -> str:
+        if self._where is None:
+            self._where = {self._ids[j]: j for j in self._idx()}
+        return self._reason(self._where[alert_id])
+
+    def __iter__(self) -> Iterator[str]:
+        return map(self._ids.__getitem__, self._idx())
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+
+def _assemble(stream: _Stream, roots: np.ndarray, first: np.ndarray, reason: Callable[[int], str],
+              topology: Mapping[str, Sequence[str]] | None, runbooks: Runbooks, window: int) -> Correlation:
+    """Partition (each alert's root index) -> Correlation with hand-off records.
+
+    Every field of every incident is computed for all incidents at once, as array
+    operations over the alerts grouped by incident (:class:`_IncidentTable`); the
+    records themselves are made when they are first read, in bulk
+    (:class:`Incidents`).
+    """
+    import numpy as np
+    ids, n = stream.ids, len(stream)
+    id_array = ids if isinstance(ids, np.ndarray) else np.array(ids, object)
+    repeat_of = first != np.arange(n)
+    duplicate_of = _Duplicates(id_array, first, repeat_of)
+    table = _IncidentTable(stream, roots, repeat_of, id_array, reason, topology, runbooks) if n else None
+    alerts = tuple(stream.alerts) if stream._alerts is not None else _FrameAlerts(stream)
+    return Correlation(incidents=Incidents(table), alerts=alerts, window_s=window,
+                       topology_used=topology is not None, duplicate_of=duplicate_of)
+
+
+class _Duplicates(MappingABC):
+    """``{duplicate id: id of its first firing}``, made into a dict when first read."""
+
+    def __init__(self, ids: np.ndarray, first: np.ndarray, repeat_of: np.ndarray):
+        self._parts, self._dict = (ids, first, repeat_of), None
+
+    def _made(self) -> dict:
+        if self._dict is None:
+            ids, first, repeat_of = self._parts
+            self._dict = dict(zip(ids[repeat_of].tolist(), ids[first[repeat_of]].tolist()))
+        return self._dict
+
+    def __getitem__(self, key):
+        return self._made()[key]
+
+    def __iter__(self):
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return int(self._parts[2].sum()) if self._dict is None else len(self._dict)
+
+    def __contains__(self, key) -> bool:
+        return key in self._made()
+
+    def __repr__(self) -> str:
+        return repr(self._made())
+
+
+class _IncidentTable:
+    """The incidents of one run as columns (numpy arrays over the alerts grouped by
+    incident); :meth:`records` turns a range of them into :class:`Incident` objects.
+
+    ``members`` lists alert indices incident by incident (each in time order);
+    incident i is ``members[starts[i]:stops[i]]``; ``incident_of[j]`` numbers alert j's
+    incident; ``root_j`` holds each incident's root-cause alert.
+    """
+
+    def __init__(self, stream: _Stream, roots: np.ndarray, repeat_of: np.ndarray, id_array: np.ndarray,
+                 reason: Callable[[int], str], topology: Mapping[str, Sequence[str]] | None,
+                 runbooks: Runbooks):
+        import numpy as np
+        self.stream, self.reason, self.runbooks, self.id_array = stream, reason, runbooks, id_array
+        self.repeat_of = repeat_of                                   # is alert j a duplicate?
+        n = len(stream)
+        # the alerts grouped by incident (roots come in time order, so incidents do too)
+        self.members = members = np.argsort(roots, kind="stable")
+        self.starts = starts = np.flatnonzero(np.r_[True, roots[members[1:]] != roots[members[:-1]]])
+        self.stops = np.r_[starts[1:], n]
+        m = len(starts)
+        incident = np.repeat(np.arange(m), self.stops - starts)      # of each position in members
+        self.incident_of = np.empty(n, np.int64)
+        self.incident_of[members] = incident
+
+        # stage 4: each incident's root cause, then its other services, most upstream first
+        service_names, services = stream.services
+        alerting = _first_of_each(_pair(services[members], incident))   # first alert of each service
+        cause = _root_causes(stream, members, incident, alerting, topology)
+        self.root_j = members[alerting[cause]]
+        rank = None
+        if topology is not None:
+            rank = _topology_tables(stream, topology)["upstream"]
+            if isinstance(rank, CycleError):
+                rank = None        # no dependency order: services stay in order of first alert
+        upstream = np.array([rank.get(s, len(rank)) for s in service_names] if rank else [0] * len(service_names))
+        not_cause = np.ones(len(alerting), bool)
+        not_cause[cause] = False
+        svc = services[members[alerting]]
+        listed = np.lexsort((alerting, upstream[svc], not_cause, incident[alerting]))
+        self.service_codes = svc[listed]
+        self.service_bounds = np.r_[0, np.cumsum(np.bincount(incident[alerting], minlength=m))]
+
+        # every other (service, alert name) of the incident, in order of first alert
+        kinds = _first_of_each(_pair(stream.kinds[members], incident))
+        kinds = kinds[~np.isin(kinds, alerting[cause])]
+        self.symptom_j = members[kinds]
+        self.symptom_bounds = np.r_[0, np.cumsum(np.bincount(incident[kinds], minlength=m))]
+
+        self.worst = np.minimum.reduceat(stream.severity_ranks[members], starts)
+        self.duplicates = np.add.reduceat(repeat_of[members], starts)
+
+        # still firing? (any member firing); when it ended (the last end; -2: unknown)
+        ended = stream.ended
+        if ended is None:
+            self.firing, self.ended_us = np.ones(m, bool), None
+        else:
+            ends = ended[members]
+            self.firing = np.logical_or.reduceat(ends == -1, starts)
+            unknown = np.logical_or.reduceat(ends == -2, starts)
+            self.ended_us = np.where(self.firing | unknown, -1, np.maximum.reduceat(ends, starts))
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def root_causes(self) -> list[str]:
+        """The root-cause service of every incident, in order."""
+        names, services = self.stream.services
+        return list(map(names.__getitem__, services[self.root_j].tolist()))
+
+    def records(self, lo: int, hi: int) -> list[Incident]:
+        """Incidents ``lo .. hi-1`` as records, every field made for all of them at once."""
+        with _gc_paused():         # millions of small tuples, no cycles among them
+            return self._records(lo, hi)
+
+    def _records(self, lo: int, hi: int) -> list[Incident]:
+        import numpy as np
+        stream = self.stream
+        ids = stream.ids
+        service_names, services = stream.services
+        alert_names, codes = stream.names
+        starts, stops, members = self.starts[lo:hi], self.stops[lo:hi], self.members
+        root_j = self.root_j[lo:hi]
+        root_list = root_j.tolist()
+        root_cause = list(map(service_names.__getitem__, services[root_j].tolist()))
+        root_alert = list(map(alert_names.__getitem__, codes[root_j].tolist()))
+        runbook = {pair: self.runbooks.key_for(*pair) for pair in set(zip(root_alert, root_cause))}
+        runbook_column = list(map(runbook.__getitem__, zip(root_alert, root_cause)))
+        own = stream.field("runbook_url", root_list)          # the root alert's annotation first
+        if any(own):
+            runbook_column = [url or key for url, key in zip(own, runbook_column)]
+        if self.ended_us is None:
+            firing, ended_at = repeat(True), repeat(None)
+        else:
+            firing = self.firing[lo:hi].tolist()
+            ended_at = [None if t < 0 else _moment(t, stream.per_s) for t in self.ended_us[lo:hi].tolist()]
+
+        sb, yb = self.service_bounds, self.symptom_bounds
+        service_column = _cut(list(map(service_names.__getitem__,
+                                       self.service_codes[sb[lo]:sb[hi]].tolist())), sb[lo:hi + 1] - sb[lo])
+        # one (service, name) tuple per distinct kind, shared by every incident that lists it
+        symptom_j = self.symptom_j[yb[lo]:yb[hi]]
+        distinct, which = np.unique(stream.kinds[symptom_j], return_index=True, return_inverse=True)[1:]
+        pairs = [(service_names[services[j]], alert_names[codes[j]]) for j in symptom_j[distinct].tolist()]
+        symptoms = list(map(pairs.__getitem__, which.reshape(-1).tolist()))
+        symptom_column = _cut(symptoms, yb[lo:hi + 1] - yb[lo])
+
+        unknown, worst = len(SEVERITIES), self.worst[lo:hi].tolist()
+        first_position, last_position = (int(starts[0]), int(stops[-1])) if hi > lo else (0, 0)
+        alert_ids = self.id_array[members[first_position:last_position]].tolist()
+        bounds = np.r_[starts, last_position] - first_position
+        columns = {
+            "id": [f"INC-{number}" for number in range(lo + 1, hi + 1)],
+            "root_cause": root_cause,
+            "root_alert": root_alert,
+            "root_alert_id": list(map(ids.__getitem__, root_list)),
+            "services": service_column,
+            "symptoms": symptom_column,
+            "start": stream.moments(members[starts].tolist()),
+            "end": stream.moments(members[stops - 1].tolist()),
+            "severity": [SEVERITIES[w] if w < unknown else stream.field("severity", [j])[0]
+                         for w, j in zip(worst, root_list)] if worst and max(worst) >= unknown
+                        else list(map(SEVERITIES.__getitem__, worst)),
+            "runbook": runbook_column,
+            "alert_ids": _cut(alert_ids, bounds),
+            "duplicates": self.duplicates[lo:hi].tolist(),
+            "why": _records(_Why, hi - lo, {"_ids": repeat(ids), "_members": repeat(members),
+                                            "_start": starts.tolist(), "_stop": stops.tolist(),
+                                            "_reason": repeat(self.reason), "_where": repeat(None)}),
+            "firing": firing,
+            "ended_at": ended_at,
+        }
+        return _records(Incident, hi - lo, columns)
+
+
+
+def _cut(flat: list, bounds: np.ndarray) -> list[tuple]:
+    """``flat`` cut into tuples at ``bounds`` (``len(groups) + 1`` offsets, from 0)."""
+    edges = bounds.tolist()
+    return list(map(tuple, map(flat.__getitem__, map(slice, edges[:-1], edges[1:]))))
+
+
+def _records(cls: type, m: int, columns: Mapping[str, Iterable]) -> list:
+    """``m`` new ``cls`` objects, slot ``name`` of the i-th set to ``columns[name][i]``.
+
+    The same objects ``cls(...)`` would make (``cls`` has ``__slots__``, no
+    ``__post_init__``, and ``columns`` names every slot), made a few hundred thousand at
+    a time: one C-level pass per field instead of one Python ``__init__`` call per record.
+    """
+    records = list(map(object.__new__, repeat(cls, m)))
+    for name, column in columns.items():
+        deque(map(getattr(cls, name).__set__, records, column), maxlen=0)
+    return records
+
+
