@@ -124,3 +124,39 @@ def test_a_frame_with_a_bad_column_gets_one_clear_error():
         aiops.correlate(twice)
     with pytest.raises(ValueError, match="engine 'fast'"):
         aiops.correlate([], engine="fast")
+
+
+# ----------------------------------------------------------------------------- columns straight from files
+
+@pytest.mark.parametrize("name", ["alerts.jsonl", "alerts_webhook.json", "sources/alertmanager_capture.jsonl",
+                                  "sources/grafana_webhook.json", "sources/alertmanager_api_v2.json"])
+def test_files_read_as_columns_correlate_like_the_records(name):
+    from desklib.records import read_alert_frame, read_alerts
+    alerts, report = read_alerts(fixture(name))
+    frame, frame_report = read_alert_frame(fixture(name))
+    assert frame_report.line() == report.line() and frame_report.notes == report.notes
+    assert list(frame.columns) == list(alerts_to_frame(alerts).columns)
+    topology = load_topology(fixture("topology.json"))
+    assert aiops.to_json(aiops.correlate(frame, topology)) == aiops.to_json(aiops.correlate(alerts, topology))
+
+
+def test_a_csv_read_as_columns_correlates_like_the_records(tmp_path):
+    from desklib.records import read_alert_frame, save_alerts
+    alerts = load_alerts(fixture("alerts.jsonl"))
+    path = tmp_path / "alerts.csv"
+    save_alerts(alerts, path)
+    frame, _ = read_alert_frame(path)
+    assert aiops.to_json(aiops.correlate(frame, None)) == aiops.to_json(aiops.correlate(alerts, None))
+
+
+def test_a_bad_record_read_as_columns_gets_the_same_one_line_error(tmp_path):
+    from desklib.records import InputError, read_alert_frame
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "a1", "ts": "2026-03-02T02:00:00Z", "service": "db", "name": "Down", '
+                    '"severity": "critical"}\n{"id": "a2", "ts": "2026-03-02 02:01", "service": "db", '
+                    '"name": "Down", "severity": "critical"}\n')
+    with pytest.raises(InputError) as as_records:
+        load_alerts(path)
+    with pytest.raises(InputError) as as_columns:
+        read_alert_frame(path)
+    assert str(as_columns.value) == str(as_records.value) and "bad.jsonl:2" in str(as_records.value)
