@@ -23,10 +23,10 @@ as its last line one JSON object with these keys:
     (``benchmarks/peer_correlate.py``: the same semantics written the straightforward
     way), the two taking turns, median of 5 runs each; and desklib's growth 100k -> 1M
     on DataFrames.
-``peak_rss_desklib_1m_mb``, ``peak_rss_peer_1m_mb``, ``peak_rss_frame_1m_mb``
-    Peak resident set size (``ru_maxrss``) of a fresh process that loads the pickled
-    1M DataFrame and correlates it once with desklib, with the peer, or not at all (the
-    floor: interpreter, pandas, scipy and the DataFrame) -- ``benchmarks/peer_memory.py``.
+``peak_mem_desklib_1m_mb``, ``peak_mem_peer_1m_mb``, ``peak_mem_1m_over_peer``
+    Peak memory one correlation of the 1M DataFrame allocates above the DataFrame itself
+    (``tracemalloc`` in a fresh process that loads the pickled DataFrame first:
+    ``benchmarks/peer_memory.py``), desklib and the peer, and their ratio.
 ``threshold_update_ms``, ``window_update_ms``
     One slider move as the notebook pays for it: set ``slider.value`` on the threshold
     explorer (notebook 02) or the window explorer (notebook 05), which recomputes, redraws
@@ -85,9 +85,9 @@ GOALS = {   # key: (goal, "min" if the figure must reach it, "max" if it must st
     "correlate_frame_1m_s": (None, None),
     "peer_1m_s": (None, None),
     "correlate_frame_growth_100k_to_1m": (11.0, "max"),
-    "peak_rss_desklib_1m_mb": (None, None),
-    "peak_rss_peer_1m_mb": (None, None),
-    "peak_rss_frame_1m_mb": (None, None),
+    "peak_mem_desklib_1m_mb": (None, None),
+    "peak_mem_peer_1m_mb": (None, None),
+    "peak_mem_1m_over_peer": (1.0, "max"),
     "threshold_update_ms": (100.0, "max"),
     "window_update_ms": (100.0, "max"),
     "threshold_update_100k_ms": (250.0, "max"),
@@ -210,10 +210,11 @@ def bench_peer(runs: int, sizes=(100_000, 1_000_000)) -> tuple[dict, dict]:
                     pickle.dump((topology, frame), f)
                 del frame
                 gc.collect()
-                for which in ("frame", "desklib", "peer"):
+                for which in ("desklib", "peer"):
                     got = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "peer_memory.py"), str(path),
                                           which], capture_output=True, text=True, check=True)
-                    out[f"peak_rss_{which}_1m_mb"] = round(float(got.stdout.split()[-1]))
+                    out[f"peak_mem_{which}_1m_mb"] = round(float(got.stdout.split()[-1]))
+                out["peak_mem_1m_over_peer"] = round(out["peak_mem_desklib_1m_mb"] / out["peak_mem_peer_1m_mb"], 2)
         else:
             del frame
         gc.collect()

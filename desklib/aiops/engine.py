@@ -437,7 +437,11 @@ def _label_codes(labels: Sequence[Mapping[str, str] | None]) -> np.ndarray:
 
     The labels are read as written (cheap), and only the distinct ones are then sorted.
     """
-    written, code = _factorize((tuple(d.items()) if d else () for d in labels), len(labels))
+    try:                           # every set a dict (the usual case): read in C
+        written, code = _factorize(map(tuple, map(dict.items, labels)), len(labels))
+    except TypeError:              # some missing (None, NaN from a frame): no labels
+        written, code = _factorize((tuple(d.items()) if isinstance(d, MappingABC) else () for d in labels),
+                                   len(labels))
     _, canonical = _factorize([tuple(sorted(items)) for items in written], len(written))
     return canonical[code]
 
