@@ -160,3 +160,21 @@ def test_a_bad_record_read_as_columns_gets_the_same_one_line_error(tmp_path):
     with pytest.raises(InputError) as as_columns:
         read_alert_frame(path)
     assert str(as_columns.value) == str(as_records.value) and "bad.jsonl:2" in str(as_records.value)
+
+
+# ----------------------------------------------------------------------------- the stages a learner reads
+
+LESSON_STAGES = ["normalize", "dedup", "neighbours", "link", "group", "root_cause", "upstream_order",
+                 "explain", "reasons", "hand_off"]
+
+
+@pytest.mark.parametrize("name", LESSON_STAGES)
+def test_every_stage_a_learner_is_pointed_to_fits_on_one_screen(name):
+    import inspect
+
+    from desklib.aiops import s5_explain
+    function = getattr(s5_explain, name) if name == "reasons" else getattr(aiops, name)
+    source, _ = inspect.getsourcelines(function)
+    assert len(source) <= 60, f"{name}: {len(source)} lines"
+    assert function.__doc__ and function.__module__.startswith("desklib.aiops.")
+    assert not any("numpy" in line or "np." in line for line in source)     # plain Python, from scratch
