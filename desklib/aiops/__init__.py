@@ -53,7 +53,7 @@ es-cluster one that overlaps it in time but shares no dependency.
 """
 from __future__ import annotations
 
-from .basics import DEFAULT_SWEEP, DEFAULT_WINDOW_S, SEVERITIES, parse_window
+from .basics import DEFAULT_HOPS, DEFAULT_SWEEP, DEFAULT_WINDOW_S, SEVERITIES, parse_hops, parse_window
 from .engine import PreparedAlerts, from_frame, prepare
 from .evaluation import (_score, _truth_codes, alerts_frame, baselines, evaluate, incidents_frame,
                          window_sweep)
@@ -66,7 +66,7 @@ from .s4_root_cause import root_cause, upstream_order
 from .s5_explain import explain
 
 __all__ = [
-    "DEFAULT_WINDOW_S", "DEFAULT_SWEEP", "SEVERITIES", "ENGINES",
+    "DEFAULT_WINDOW_S", "DEFAULT_HOPS", "DEFAULT_SWEEP", "SEVERITIES", "ENGINES", "parse_hops",
     "Incident", "Incidents", "Correlation", "Runbooks",
     "parse_window", "normalize", "dedup", "neighbours", "link", "group", "root_cause", "upstream_order",
     "explain", "hand_off", "load_runbooks", "prepare", "PreparedAlerts", "from_frame", "correlate", "to_json",

@@ -18,8 +18,15 @@ SEVERITIES = ("critical", "warning", "info")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 # How an alert is linked to an earlier one. The order is the order of preference when an
-# alert could join through several links: a dependency explains a symptom best.
-DEPENDS_ON, SAME_SERVICE, DEPENDED_ON, TIME_ONLY = range(4)
+# alert could join through several links: a dependency explains a symptom best. The last
+# two go through services that did not alert (``hops`` > 1): UP from the alert on the
+# dependant side to an earlier one upstream, DOWN from the upstream side to an earlier
+# alert downstream.
+DEPENDS_ON, SAME_SERVICE, DEPENDED_ON, TIME_ONLY, THROUGH_UP, THROUGH_DOWN = range(6)
+
+#: How many dependency edges a link may span through services that did not alert; 1 is
+#: the direct rule. See "Silent services" in ``__init__.py``.
+DEFAULT_HOPS = 2
 
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
@@ -44,6 +51,15 @@ def parse_window(value: str | int) -> int:
             return hours * 3600 + minutes * 60 + seconds
     raise ValueError(f"window {value!r}: expected seconds or a duration such as "
                      "'300', '300s', '5m', '1h' or '1m30s'")
+
+
+def parse_hops(value) -> int:
+    """``hops`` as a whole number from 1 (``"2"`` or 2)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise ValueError(f"hops {value!r}: expected a whole number of dependency edges, 1 or more")
 
 
 def checked_topology(topology):
@@ -81,8 +97,13 @@ def opened_reason(later_id: str, gap_s: str) -> str:
     return f"opened a chain of its own; {later_id} linked it to the incident {gap_s} s later"
 
 
-def link_reason(kind: int, here: str, there: str, other_id: str, gap_s: str) -> str:
-    """Why an alert on ``here`` joined through alert ``other_id`` on ``there``."""
+def link_reason(kind: int, here: str, there: str, other_id: str, gap_s: str, via: tuple = ()) -> str:
+    """Why an alert on ``here`` joined through alert ``other_id`` on ``there`` (``via``: the
+    silent services in between, from the dependant side)."""
+    if kind in (THROUGH_UP, THROUGH_DOWN):
+        low, high = (here, there) if kind == THROUGH_UP else (there, here)
+        path = " → ".join([low, *(f"{m} (no alerts)" for m in via), high])
+        return f"{path}; {gap_s} s after {other_id}"
     if kind == DEPENDS_ON:
         return f"{here} depends on {there}; {gap_s} s after {other_id}"
     if kind == SAME_SERVICE:

@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequenc
 
 from .._gc import paused as _gc_paused
 from ..records import Alert
-from .basics import (FIRST, SEVERITIES, SEVERITY_RANK, TIME_ONLY, duplicate_reason, link_reason,
-                     opened_reason, seconds)
+from .basics import (DEPENDS_ON, FIRST, SEVERITIES, SEVERITY_RANK, THROUGH_UP, duplicate_reason,
+                     link_reason, opened_reason, seconds)
 from .handoff import Correlation, Incident, Incidents, Runbooks
-from .s3_group import link, link_table
+from .s3_group import link_table
 from .s4_root_cause import upstream_order
 
 if TYPE_CHECKING:                  # numpy is imported inside the functions that use it
@@ -446,15 +446,17 @@ def _label_codes(labels: Sequence[Mapping[str, str] | None]) -> np.ndarray:
     return canonical[code]
 
 
-def run(alerts, topology: Mapping[str, Sequence[str]] | None, window: int, runbooks: Runbooks) -> Correlation:
+def run(alerts, topology: Mapping[str, Sequence[str]] | None, window: int, runbooks: Runbooks,
+        hops: int = 1) -> Correlation:
     """The whole chain on arrays: ``alerts`` are Alert records, a DataFrame or a prepared
     stream; ``topology`` is checked already, ``window`` whole seconds."""
     with _gc_paused():
         stream = stream_of(alerts)
         first = _first_firings(stream, window)
-        roots, how_kind, how_k = _run_links(stream, topology, window)
-        reason = _reasons(stream, first, roots, how_kind, how_k, topology, window)
-        return _assemble(stream, roots, first, reason, topology, runbooks, window)
+        roots, how_kind, how_k, how_entry, links = _run_links(stream, topology, window, hops)
+        via = _topology_tables(stream, topology, hops)["via"]
+        reason = _reasons(stream, first, roots, how_kind, how_k, how_entry, via, links)
+        return _assemble(stream, roots, first, reason, topology, runbooks, window, hops, links)
 
 
 def _topology_key(topology: Mapping[str, Sequence[str]]) -> tuple:
@@ -463,103 +465,160 @@ def _topology_key(topology: Mapping[str, Sequence[str]]) -> tuple:
     return tuple((s, tuple(deps)) for s, deps in topology.items())
 
 
-def _topology_tables(stream: _Stream, topology: Mapping[str, Sequence[str]]) -> dict:
+def _topology_tables(stream: _Stream, topology: Mapping[str, Sequence[str]] | None, hops: int = 1) -> dict:
     """What the stages read from the topology for this stream's services, made once per
-    stream and topology: ``rows`` (each alerting service's link table, as service codes
-    and link kinds), ``deps`` (each alerting service's alerting dependencies, as codes)
-    and ``upstream`` (:func:`upstream_order`, or the ``CycleError`` it raised).
+    stream, topology and ``hops``, as flat arrays over the entries of every alerting
+    service's row of :func:`link_table` (entries to services with no alert left out):
+    ``owner`` (whose row), ``other`` (the service it links to), ``kind``, ``rank`` (its
+    place in the row), ``via`` (the silent services between, as names) and
+    ``via_owner``/``via_code`` (those of them that alert somewhere in the stream, one
+    row each, for the silence checks); ``upstream`` is :func:`upstream_order` or the
+    ``CycleError`` it raised. Without a topology, one row links everything to everything.
 
     A prepared stream is correlated again and again (one window after another); the
     tables are kept on it next to a copy of the topology, and made again if the
     topology given differs from that copy in any way.
     """
-    snapshot = _topology_key(topology)
+    import numpy as np
+    snapshot = (None if topology is None else _topology_key(topology), hops)
     cached = stream.__dict__.get("_topology")
     if cached is not None and cached[0] == snapshot:
         return cached[1]
-    names = stream.services[0]
+    names = stream.services[0] if topology is not None else [None]
     code = {s: i for i, s in enumerate(names)}
-    table = link_table(topology, names)
-    dependencies = {s: frozenset(d for d in deps if d != s) for s, deps in topology.items()}
+    table = link_table(topology, names, hops)
+    rows = [[(code[o], kind, via) for o, kind, via in table[s] if o in code] for s in names]
+    lengths = np.array([len(r) for r in rows], np.int64)
+    via = [v for r in rows for _, _, v in r]
+    via_alerting = [[code[m] for m in v if m in code] for v in via]
     try:
-        upstream = upstream_order(topology)
+        upstream = upstream_order(topology) if topology is not None else None
     except CycleError as exc:
         upstream = exc
-    tables = {"rows": [[(code[o], kind) for o, kind in table[s] if o in code] for s in names],
-              "deps": [[code[d] for d in dependencies.get(s, ()) if d in code] for s in names],
+    tables = {"owner": np.repeat(np.arange(len(rows)), lengths),
+              "other": np.array([o for r in rows for o, _, _ in r], np.int64),
+              "kind": np.array([k for r in rows for _, k, _ in r], np.int8),
+              "rank": np.concatenate([np.arange(m) for m in lengths.tolist()] or [np.zeros(0, np.int64)]),
+              "via": via,
+              "via_owner": np.repeat(np.arange(len(via)), [len(v) for v in via_alerting]).astype(np.int64),
+              "via_code": np.array([m for v in via_alerting for m in v], np.int64),
               "upstream": upstream}
     stream.__dict__["_topology"] = (snapshot, tables)
     return tables
 
 
+def _run_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None, window: int, hops: int = 1):
+    """:func:`link` for every alert at once: ``(roots, how_kind, how_k, how_entry, links)``.
 
-def _run_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None, window: int):
-    """:func:`_link` for every alert at once: ``(roots, how_kind, how_k)`` as arrays.
-
-    ``roots[j]`` is the earliest alert of j's incident; ``how_kind[j]``/``how_k[j]`` the
-    kind of the first (most preferred) link that joined alert j to an earlier alert, and
-    that alert (kind -1: no link).
+    ``roots[j]`` is the earliest alert of j's incident; ``how_kind[j]``/``how_k[j]``/
+    ``how_entry[j]`` the kind of the first (most preferred) link that joined alert j to
+    an earlier alert, that alert, and its entry of the link table (kind -1: no link);
+    ``links`` every link made, as arrays ``(j, k, rank, entry)``.
 
     Every look-up "most recent alert on service o before alert j" is one binary search
     in the alerts sorted by (service, index); an alert's reason is its valid link that
-    comes first in its service's row of the link table.
+    comes first in its service's row of the link table. A link through silent services
+    is valid when the alert on its dependant side has no dependency link in the window
+    and no service between has an alert in the window before j (more binary searches,
+    for those candidates only).
     """
     import numpy as np
-    n, ts = len(stream), stream.ticks
-    j, k, entry_rank, entry_kind = _candidate_links(stream, topology)
-    close = ts[j] - ts[k] <= window * stream.per_s                                  # the only step the window is in
-    j, k, rank, kinds = j[close], k[close], entry_rank[close], entry_kind[close]
+    n, ts, span = len(stream), stream.ticks, window * stream.per_s
+    tables = _topology_tables(stream, topology, hops)
+    j, k, entry = _candidate_links(stream, topology, hops)
+    close = ts[j] - ts[k] <= span                                    # the window comes in here
+    j, k, entry = j[close], k[close], entry[close]
+    kind = tables["kind"][entry]
+    through = kind >= THROUGH_UP
+    if through.any():
+        explained = np.zeros(n, bool)
+        explained[j[kind == DEPENDS_ON]] = True
+        lonely = np.where(kind == THROUGH_UP, j, k)
+        ok = ~through | ~explained[lonely]
+        ok &= ~_busy_between(stream, tables, j, entry, ok & through, span)
+        j, k, entry = j[ok], k[ok], entry[ok]
+    rank = tables["rank"][entry]
     best = np.full(n, np.iinfo(np.int64).max, np.int64)              # each alert's first valid link
     np.minimum.at(best, j, rank)
     first = rank == best[j]
     how_kind = np.full(n, -1, np.int8)
-    how_kind[j[first]] = kinds[first]
+    how_kind[j[first]] = tables["kind"][entry[first]]
     how_k = np.zeros(n, np.int64)
     how_k[j[first]] = k[first]
-    return _components(n, j, k), how_kind, how_k
+    how_entry = np.zeros(n, np.int64)
+    how_entry[j[first]] = entry[first]
+    return _components(n, j, k), how_kind, how_k, how_entry, (j, k, rank, entry)
 
 
-def _candidate_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None):
-    """Every link an alert could make, whatever the window: ``(j, k, rank, kind)`` arrays,
-    one entry per alert j and entry of its service's link table whose service has an
-    alert k before j (the most recent one); ``rank`` is the entry's place in the row
-    (lower explains better) and ``kind`` its link kind. :func:`_run_links` keeps those
-    at most a window apart. A prepared stream keeps them (for the last topology used),
-    so it pays for the binary searches once, not once per window; a one-off run does
-    not hold on to them.
+def _busy_between(stream: _Stream, tables: dict, j: np.ndarray, entry: np.ndarray, asked: np.ndarray,
+                  span: int) -> np.ndarray:
+    """For the links ``asked``: does a service between alert j and its other end have an
+    alert at most ``span`` ticks before j? (False where not asked.)"""
+    import numpy as np
+    busy = np.zeros(len(j), bool)
+    pick = np.flatnonzero(asked)
+    via_owner, via_code = tables["via_owner"], tables["via_code"]
+    if not len(pick) or not len(via_code):
+        return busy
+    counts = np.bincount(via_owner, minlength=len(tables["via"]))[entry[pick]]
+    starts = np.searchsorted(via_owner, entry[pick])
+    link = np.repeat(pick, counts)                                   # one row per (link, service between)
+    m = via_code[np.arange(counts.sum()) + np.repeat(starts - (np.cumsum(counts) - counts), counts)]
+    k = _most_recent(stream, m, j[link])
+    hit = (k >= 0) & (stream.ticks[j[link]] - stream.ticks[np.maximum(k, 0)] <= span)
+    busy[link[hit]] = True
+    return busy
+
+
+def _most_recent(stream: _Stream, service: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """The most recent alert on ``service[i]`` before alert ``before[i]`` (-1 if none)."""
+    import numpy as np
+    n = len(stream)
+    keys = stream.__dict__.get("_by_home_keys")
+    if keys is None:
+        homes = stream.services[1]
+        by_home = np.argsort(homes, kind="stable")                    # alerts by service, then time
+        keys = stream.__dict__["_by_home_keys"] = homes[by_home] * n + by_home
+    at = np.searchsorted(keys, service * n + before) - 1              # the last key before (o, j)
+    k = keys[np.maximum(at, 0)] - service * n                         # an alert on o if 0 <= k
+    return np.where((at >= 0) & (k >= 0), k, -1)
+
+
+def _candidate_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None, hops: int = 1):
+    """Every link an alert could make, whatever the window: ``(j, k, entry)`` arrays, one
+    item per alert j and entry of its service's row of the link table whose service has
+    an alert k before j (the most recent one). :func:`_run_links` keeps those at most a
+    window apart. A prepared stream keeps them (for the last topology used), so it pays
+    for the binary searches once, not once per window; a one-off run does not hold on
+    to them.
     """
     import numpy as np
-    key = None if topology is None else _topology_key(topology)
+    key = (None if topology is None else _topology_key(topology), hops)
     cache = stream.__dict__.get("_links")        # only a prepared stream keeps them
     if cache is not None and key in cache:
         return cache[key]
     n = len(stream)
-    if topology is None:           # one pseudo-service: every alert neighbours every other
-        homes = np.zeros(n, np.int64)
-        rows = [[(0, TIME_ONLY)]]
-    else:
-        homes = stream.services[1]
-        rows = _topology_tables(stream, topology)["rows"]           # services with alerts
-    lengths = np.array([len(r) for r in rows], np.int64)
-    other = np.array([o for r in rows for o, _ in r], np.int64)      # the table, flat: entry e
-    kinds = np.array([k for r in rows for _, k in r], np.int8)       # links to service other[e]
-    rank = np.arange(len(other)) - np.repeat(np.cumsum(lengths) - lengths, lengths)  # its place in its row
-    owner = np.repeat(np.arange(len(rows)), lengths)                  # the service whose row it is
+    tables = _topology_tables(stream, topology, hops)
+    homes = stream.services[1] if topology is not None else np.zeros(n, np.int64)
+    other, owner = tables["other"], tables["owner"]
     by_home = np.argsort(homes, kind="stable")                        # alerts by service, then time
-    alerts_on = np.bincount(homes, minlength=len(rows))
+    alerts_on = np.bincount(homes, minlength=int(owner.max(initial=0)) + 1)
     home_start = np.cumsum(alerts_on) - alerts_on
     # one query per (alert j, entry e of its service's row), grouped by entry: in each group j
     # ascends, so the binary searches below walk the sorted keys mostly forwards (10x faster)
     sizes = alerts_on[owner]
     entry = np.repeat(np.arange(len(other)), sizes)
     j = by_home[np.arange(len(entry)) + np.repeat(home_start[owner] - (np.cumsum(sizes) - sizes), sizes)]
-    o = other[entry]
-    keys = homes[by_home] * n + by_home                               # sorted: service, then time
-    at = np.searchsorted(keys, o * n + j) - 1                         # the last key before (o, j)
-    k = keys[at] - o * n                                              # an alert on o if 0 <= k
-    ok = (at >= 0) & (k >= 0)
-    j, k, entry = j[ok], k[ok], entry[ok]
-    found = (j, k, rank[entry], kinds[entry])
+    if topology is None:
+        k = j - 1                                                     # the alert just before
+    else:
+        keys = homes[by_home] * n + by_home                           # sorted: service, then time
+        stream.__dict__["_by_home_keys"] = keys
+        o = other[entry]
+        at = np.searchsorted(keys, o * n + j) - 1                     # the last key before (o, j)
+        k = np.where(at >= 0, keys[np.maximum(at, 0)] - o * n, -1)    # an alert on o if 0 <= k
+    ok = k >= 0
+    found = (j[ok], k[ok], entry[ok])
     if cache is not None:
         cache.clear()              # one topology at a time: the arrays are as long as the storm
         cache[key] = found
@@ -592,7 +651,7 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _root_causes(stream: _Stream, members: np.ndarray, incident: np.ndarray, alerting: np.ndarray,
-                 topology: Mapping[str, Sequence[str]] | None) -> np.ndarray:
+                 topology: Mapping[str, Sequence[str]] | None, hops: int = 1) -> np.ndarray:
     """:func:`root_cause` for every incident at once.
 
     ``members`` lists alert indices grouped by incident, ``incident[p]`` numbers the
@@ -605,18 +664,30 @@ def _root_causes(stream: _Stream, members: np.ndarray, incident: np.ndarray, ale
     inc = incident[alerting]
     svc = services[members[alerting]]
     candidate = np.ones(len(alerting), bool)
-    if topology is not None:       # drop services with an alerting dependency in their incident
-        rows = _topology_tables(stream, topology)["deps"]
-        lengths = np.array([len(r) for r in rows], np.int64)
-        flat = np.array([d for r in rows for d in r], np.int64)
+    if topology is not None:       # drop services an alerting service further up explains
+        tables = _topology_tables(stream, topology, hops)
+        up = np.flatnonzero((tables["kind"] == DEPENDS_ON) | (tables["kind"] == THROUGH_UP))
+        lengths = np.bincount(tables["owner"][up], minlength=len(names))
         per_pair = lengths[svc]
         first_query = np.cumsum(per_pair) - per_pair
-        entry = np.arange(per_pair.sum()) + np.repeat((np.cumsum(lengths) - lengths)[svc] - first_query,
-                                                      per_pair)
-        asked = np.repeat(inc, per_pair) * len(names) + flat[entry]    # (incident, dependency)
-        present = np.sort(inc * len(names) + svc)                       # (incident, alerting service)
-        found = present[np.minimum(np.searchsorted(present, asked), len(present) - 1)] == asked
-        candidate = np.bincount(np.repeat(np.arange(len(svc)), per_pair), found, len(svc)) == 0
+        entry = up[np.arange(per_pair.sum()) + np.repeat((np.cumsum(lengths) - lengths)[svc] - first_query,
+                                                         per_pair)]
+        pair = np.repeat(np.arange(len(svc)), per_pair)               # one row per (pair, explainer)
+        present = np.sort(inc * len(names) + svc)                     # (incident, alerting service)
+
+        def alerting_in(incidents, service):
+            asked = incidents * len(names) + service
+            return present[np.minimum(np.searchsorted(present, asked), len(present) - 1)] == asked
+
+        found = alerting_in(inc[pair], tables["other"][entry])
+        via_owner = tables["via_owner"]
+        counts = np.bincount(via_owner, minlength=len(tables["via"]))[entry]
+        row = np.repeat(np.arange(len(entry)), counts)                # one row per service between
+        starts = np.searchsorted(via_owner, entry)
+        between = tables["via_code"][np.arange(counts.sum()) + np.repeat(starts - (np.cumsum(counts) - counts),
+                                                                         counts)]
+        found &= np.bincount(row, alerting_in(inc[pair[row]], between), len(entry)) == 0
+        candidate = np.bincount(pair, found, len(svc)) == 0
         candidate |= (np.bincount(inc, candidate, incident[-1] + 1) == 0)[inc]   # a cycle: all are
     pick = np.flatnonzero(candidate)
     pick = pick[np.lexsort((svc[pick], stream.ticks[members[alerting[pick]]], inc[pick]))]
@@ -625,18 +696,16 @@ def _root_causes(stream: _Stream, members: np.ndarray, incident: np.ndarray, ale
     return pick[head]
 
 
-
 def _reasons(stream: _Stream, first: np.ndarray, roots: np.ndarray, how_kind: np.ndarray,
-             how_k: np.ndarray, topology: Mapping[str, Sequence[str]] | None,
-             window: int) -> Callable[[int], str]:
+             how_k: np.ndarray, how_entry: np.ndarray, via: Sequence[tuple],
+             links: tuple) -> Callable[[int], str]:
     """A function: alert index -> the sentence that explains why it joined (the words
     of ``basics.py``, as the from-scratch ``reasons`` writes them).
 
     An alert that opened a chain of its own names the later alert that linked that
     chain into an older one. Only the order of the union-find steps knows which one, so
-    the first time such a sentence is read, the from-scratch :func:`link` replays that
-    one incident (the links of an incident's alerts never leave it, so the replay sees
-    exactly what the full run saw).
+    the first time such a sentence is read, the unions of that one incident are done
+    again in time order, from the links the run made (``links``: ``(j, k, rank, entry)``).
     """
     import numpy as np
     ids, ts, per_s = stream.ids, stream.ticks, stream.per_s
@@ -646,14 +715,30 @@ def _reasons(stream: _Stream, first: np.ndarray, roots: np.ndarray, how_kind: np
 
     def joined_at(j: int) -> int:
         if j not in joined:
-            if not replay:
-                replay["order"] = order = np.argsort(roots, kind="stable")
-                replay["roots"] = roots[order]
+            lj, lk, rank = links[:3]
+            if not replay:         # the links by incident, then alert, then row order
+                replay["order"] = order = np.lexsort((rank, lj, roots[lj]))
+                replay["roots"] = roots[lj[order]]
             r = roots[j]
             lo, hi = np.searchsorted(replay["roots"], [r, r + 1])
-            idx = replay["order"][lo:hi].tolist()
-            _, _, found = link(stream.alerts_at(idx), topology, window)
-            joined.update((idx[a], idx[b]) for a, b in found.items())
+            pick = replay["order"][lo:hi]
+            parent: dict[int, int] = {}
+
+            def find(x: int) -> int:
+                while parent.get(x, x) != x:
+                    parent[x] = parent.get(parent[x], parent[x])
+                    x = parent[x]
+                return x
+
+            current = mine = -1
+            for a, b in zip(lj[pick].tolist(), lk[pick].tolist()):
+                if a != current:
+                    current, mine = a, -1
+                r = find(b)
+                if mine < 0:
+                    mine = parent[a] = r
+                elif r != mine:
+                    parent[max(r, mine)], joined[max(r, mine)], mine = min(r, mine), a, min(r, mine)
         return joined[j]
 
     def reason(j: int) -> str:
@@ -668,7 +753,7 @@ def _reasons(stream: _Stream, first: np.ndarray, roots: np.ndarray, how_kind: np
             return opened_reason(ids[later], seconds(int(ts[later] - ts[j]), per_s))
         k = int(how_k[j])
         return link_reason(kind, names[services[j]], names[services[k]], ids[k],
-                           seconds(int(ts[j] - ts[k]), per_s))
+                           seconds(int(ts[j] - ts[k]), per_s), via[int(how_entry[j])])
 
     return reason
 
@@ -708,7 +793,8 @@ class _Why(MappingABC):
 
 
 def _assemble(stream: _Stream, roots: np.ndarray, first: np.ndarray, reason: Callable[[int], str],
-              topology: Mapping[str, Sequence[str]] | None, runbooks: Runbooks, window: int) -> Correlation:
+              topology: Mapping[str, Sequence[str]] | None, runbooks: Runbooks, window: int,
+              hops: int = 1, links: tuple | None = None) -> Correlation:
     """Partition (each alert's root index) -> Correlation with hand-off records.
 
     Every field of every incident is computed for all incidents at once, as array
@@ -721,10 +807,11 @@ def _assemble(stream: _Stream, roots: np.ndarray, first: np.ndarray, reason: Cal
     id_array = ids if isinstance(ids, np.ndarray) else np.array(ids, object)
     repeat_of = first != np.arange(n)
     duplicate_of = _Duplicates(id_array, first, repeat_of)
-    table = _IncidentTable(stream, roots, repeat_of, id_array, reason, topology, runbooks) if n else None
+    table = _IncidentTable(stream, roots, repeat_of, id_array, reason, topology, runbooks, hops,
+                           links) if n else None
     alerts = tuple(stream.alerts) if stream._alerts is not None else _FrameAlerts(stream)
     return Correlation(incidents=Incidents(table), alerts=alerts, window_s=window,
-                       topology_used=topology is not None, duplicate_of=duplicate_of)
+                       topology_used=topology is not None, duplicate_of=duplicate_of, hops=hops)
 
 
 class _Duplicates(MappingABC):
@@ -766,7 +853,7 @@ class _IncidentTable:
 
     def __init__(self, stream: _Stream, roots: np.ndarray, repeat_of: np.ndarray, id_array: np.ndarray,
                  reason: Callable[[int], str], topology: Mapping[str, Sequence[str]] | None,
-                 runbooks: Runbooks):
+                 runbooks: Runbooks, hops: int = 1, links: tuple | None = None):
         import numpy as np
         self.stream, self.reason, self.runbooks, self.id_array = stream, reason, runbooks, id_array
         self.repeat_of = repeat_of                                   # is alert j a duplicate?
@@ -783,11 +870,11 @@ class _IncidentTable:
         # stage 4: each incident's root cause, then its other services, most upstream first
         service_names, services = stream.services
         alerting = _first_of_each(_pair(services[members], incident))   # first alert of each service
-        cause = _root_causes(stream, members, incident, alerting, topology)
+        cause = _root_causes(stream, members, incident, alerting, topology, hops)
         self.root_j = members[alerting[cause]]
         rank = None
         if topology is not None:
-            rank = _topology_tables(stream, topology)["upstream"]
+            rank = _topology_tables(stream, topology, hops)["upstream"]
             if isinstance(rank, CycleError):
                 rank = None        # no dependency order: services stay in order of first alert
         upstream = np.array([rank.get(s, len(rank)) for s in service_names] if rank else [0] * len(service_names))
@@ -807,6 +894,16 @@ class _IncidentTable:
         self.worst = np.minimum.reduceat(stream.severity_ranks[members], starts)
         self.duplicates = np.add.reduceat(repeat_of[members], starts)
 
+        # the links made through silent services, by incident (their services between, later)
+        self.hop_inc = self.hop_entry = np.zeros(0, np.int64)
+        if links is not None and topology is not None and hops > 1:
+            tables = _topology_tables(stream, topology, hops)
+            lj, entry = links[0], links[3]
+            hop = tables["kind"][entry] >= THROUGH_UP
+            order = np.argsort(self.incident_of[lj[hop]], kind="stable")
+            self.hop_inc, self.hop_entry = self.incident_of[lj[hop]][order], entry[hop][order]
+            self.via = tables["via"]
+
         # still firing? (any member firing); when it ended (the last end; -2: unknown)
         ended = stream.ended
         if ended is None:
@@ -824,6 +921,17 @@ class _IncidentTable:
         """The root-cause service of every incident, in order."""
         names, services = self.stream.services
         return list(map(names.__getitem__, services[self.root_j].tolist()))
+
+    def _silent(self, lo: int, hi: int) -> list[tuple[str, ...]]:
+        """Incidents ``lo .. hi-1``: the silent services their links ran through."""
+        import numpy as np
+        first, last = np.searchsorted(self.hop_inc, [lo, hi])
+        if first == last:
+            return [()] * (hi - lo)
+        silent: dict[int, set] = {}
+        for i, e in zip(self.hop_inc[first:last].tolist(), self.hop_entry[first:last].tolist()):
+            silent.setdefault(i, set()).update(self.via[e])
+        return [tuple(sorted(silent.get(i, ()))) for i in range(lo, hi)]
 
     def records(self, lo: int, hi: int) -> list[Incident]:
         """Incidents ``lo .. hi-1`` as records, every field made for all of them at once."""
@@ -886,6 +994,7 @@ class _IncidentTable:
                                             "_reason": repeat(self.reason), "_where": repeat(None)}),
             "firing": firing,
             "ended_at": ended_at,
+            "silent": self._silent(lo, hi),
         }
         return _records(Incident, hi - lo, columns)
 

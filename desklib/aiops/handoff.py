@@ -98,6 +98,7 @@ class Incident:
     why: Mapping[str, str] = field(hash=False)
     firing: bool = True            # does any of its alerts still fire?
     ended_at: datetime | None = None   # when the last alert was resolved; None while firing or unknown
+    silent: tuple[str, ...] = ()   # services that did not alert which its links ran through (name order)
 
     @property
     def pages(self) -> int:
@@ -113,6 +114,7 @@ class Correlation:
     window_s: int
     topology_used: bool
     duplicate_of: Mapping[str, str] = field(hash=False)
+    hops: int = 1                  # dependency edges a link may span through silent services
 
     @property
     def noise_reduction(self) -> float:
@@ -122,10 +124,12 @@ class Correlation:
     @property
     def params(self) -> dict:
         """The knobs behind this result, to print next to it."""
-        return {"window_s": self.window_s,
+        link = ("gap <= window and same service or a direct dependency" if self.hops == 1 else
+                f"gap <= window and same service or a direct dependency, or up to {self.hops} dependency "
+                "edges through services with no alerts in the window from an alert no dependency explains")
+        return {"window_s": self.window_s, "hops": self.hops,
                 "dedup": "same service + name + labels within the window of the previous firing",
-                "link": ("gap <= window and same service or a direct dependency" if self.topology_used
-                         else "gap <= window (time only, no topology)")}
+                "link": link if self.topology_used else "gap <= window (time only, no topology)"}
 
 
 class Incidents(SequenceABC):
@@ -213,11 +217,12 @@ def to_json(correlation: Correlation, evaluation: Mapping | None = None) -> dict
     """The command line's JSON: window, alert count, incidents, noise reduction [, evaluation]."""
     out = {
         "window_s": correlation.window_s,
+        "hops": correlation.hops,
         "alerts": len(correlation.alerts),
         "incidents": [{"id": inc.id, "root_cause": inc.root_cause, "alert_ids": list(inc.alert_ids),
                        "services": list(inc.services), "start": isoz(inc.start), "end": isoz(inc.end),
                        "severity": inc.severity, "runbook": inc.runbook, "why": dict(inc.why),
-                       "firing": inc.firing, "ended_at": isoz(inc.ended_at)}
+                       "firing": inc.firing, "ended_at": isoz(inc.ended_at), "silent": list(inc.silent)}
                       for inc in correlation.incidents],
         "noise_reduction": round(correlation.noise_reduction, 4),
     }
@@ -229,7 +234,7 @@ def to_json(correlation: Correlation, evaluation: Mapping | None = None) -> dict
 
 def hand_off(incidents: Sequence[Sequence[Alert]], duplicate_of: Mapping[str, str],
              why: Mapping[str, str], topology: Mapping[str, Sequence[str]] | None,
-             runbooks: Runbooks) -> tuple[Incident, ...]:
+             runbooks: Runbooks, hops: int = 1, silent: Mapping[str, set] = {}) -> tuple[Incident, ...]:
     """The last stage, from scratch: each incident (its alerts in time order, incidents
     in order of start) as a runbook-ready :class:`Incident`.
 
@@ -239,7 +244,8 @@ def hand_off(incidents: Sequence[Sequence[Alert]], duplicate_of: Mapping[str, st
     cycle); symptoms are the other (service, alert name) kinds in order of first alert.
     The severity is the worst alert's; the runbook is the root alert's ``runbook_url``,
     else ``runbooks.toml``'s key. An incident fires while any of its alerts does; it
-    ended when its last alert was resolved, if every end is known.
+    ended when its last alert was resolved, if every end is known. ``silent`` maps an
+    alert id to the silent services its links ran through.
     """
     from .s4_root_cause import root_cause, upstream_order
     try:
@@ -248,7 +254,7 @@ def hand_off(incidents: Sequence[Sequence[Alert]], duplicate_of: Mapping[str, st
         rank = {}
     records = []
     for number, alerts in enumerate(incidents, start=1):
-        cause = root_cause(alerts, topology)
+        cause = root_cause(alerts, topology, hops)
         root = next(a for a in alerts if a.service == cause)
         first_seen = {}                                    # service -> position of its first alert
         for i, a in enumerate(alerts):
@@ -267,5 +273,6 @@ def hand_off(incidents: Sequence[Sequence[Alert]], duplicate_of: Mapping[str, st
             runbook=root.runbook_url or runbooks.key_for(root.name, root.service),
             alert_ids=tuple(a.id for a in alerts), duplicates=sum(a.id in duplicate_of for a in alerts),
             why={a.id: why[a.id] for a in alerts}, firing=firing,
-            ended_at=None if firing or None in ends else max(ends).astimezone(UTC)))
+            ended_at=None if firing or None in ends else max(ends).astimezone(UTC),
+            silent=tuple(sorted(set().union(*(silent.get(a.id, ()) for a in alerts))))))
     return tuple(records)

@@ -5,15 +5,18 @@ from graphlib import TopologicalSorter
 from typing import Mapping, Sequence
 
 from ..records import Alert
-from .basics import checked_topology
+from .basics import DEFAULT_HOPS, checked_topology, parse_hops
 from .s1_normalize import normalize
+from .s3_group import silent_paths
 
 
-def root_cause(incident: Sequence[Alert], topology: Mapping[str, Sequence[str]] | None = None) -> str:
+def root_cause(incident: Sequence[Alert], topology: Mapping[str, Sequence[str]] | None = None,
+               hops: int = DEFAULT_HOPS) -> str:
     """Stage 4: the alerting service that no alerting dependency explains.
 
     Among the services alerting in the incident, keep those none of whose dependencies
-    is also alerting: the most upstream ones. (Following dependencies from any alerting
+    is also alerting (nor, with ``hops`` > 1, a service further up reached through up to
+    ``hops - 1`` services that did not alert): the most upstream ones. (Following dependencies from any alerting
     service through alerting services always ends at one of them.) If several remain,
     the one that alerted first wins, then the alphabetically first, so the answer never
     depends on input order. Without a topology every service is a candidate and the
@@ -27,7 +30,7 @@ def root_cause(incident: Sequence[Alert], topology: Mapping[str, Sequence[str]] 
     >>> root_cause(storm, {"web": ["pg-main"]}), root_cause(storm)
     ('pg-main', 'web')
     """
-    topology = checked_topology(topology)
+    topology, hops = checked_topology(topology), parse_hops(hops)
     alerts = normalize(incident)
     if not alerts:
         raise ValueError("an incident needs at least one alert")
@@ -36,8 +39,11 @@ def root_cause(incident: Sequence[Alert], topology: Mapping[str, Sequence[str]] 
         first_alert.setdefault(a.service, a)
     candidates = set(first_alert)
     if topology is not None:
-        candidates = {s for s in first_alert
-                      if not any(d != s and d in first_alert for d in topology.get(s, ()))}
+        def explained(s: str) -> bool:
+            return (any(d != s and d in first_alert for d in topology.get(s, ()))
+                    or any(u in first_alert and not any(m in first_alert for m in via)
+                           for u, via in silent_paths(topology, s, hops)))
+        candidates = {s for s in first_alert if not explained(s)}
         candidates = candidates or set(first_alert)        # a cycle: all are candidates
     return min(candidates, key=lambda s: (first_alert[s].ts, s))
 

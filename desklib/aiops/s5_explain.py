@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Iterable, Mapping, Sequence
 
 from ..records import Alert
-from .basics import (DEFAULT_WINDOW_S, FIRST, checked_topology, duplicate_reason, gap, link_reason,
-                     opened_reason)
+from .basics import (DEFAULT_HOPS, DEFAULT_WINDOW_S, FIRST, checked_topology, duplicate_reason, gap,
+                     link_reason, opened_reason, parse_hops)
 from .s1_normalize import normalize
 from .s2_dedup import dedup
 from .s3_group import link
@@ -23,9 +23,9 @@ def reasons(alerts: Sequence[Alert], duplicate_of: Mapping[str, str], root: Sequ
         if a.id in duplicate_of:
             why[a.id] = duplicate_reason(duplicate_of[a.id])
         elif how[j] is not None:
-            kind, k = how[j]
+            kind, k, via = how[j]
             b = alerts[k]
-            why[a.id] = link_reason(kind, a.service, b.service, b.id, gap(a.ts, b.ts))
+            why[a.id] = link_reason(kind, a.service, b.service, b.id, gap(a.ts, b.ts), via)
         elif root[j] == j:
             why[a.id] = FIRST
         else:
@@ -35,14 +35,15 @@ def reasons(alerts: Sequence[Alert], duplicate_of: Mapping[str, str], root: Sequ
 
 
 def explain(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | None = None,
-            window_s: int | str = DEFAULT_WINDOW_S) -> dict[str, str]:
+            window_s: int | str = DEFAULT_WINDOW_S, hops: int = DEFAULT_HOPS) -> dict[str, str]:
     """Stage 5: ``{alert id: why it is in its incident}``, for every alert.
 
     The reason is the link that brought the alert in, in order of preference:
     a duplicate, a dependency ("orders depends on pg-main; 20 s after a01"), the same
-    service ("same service as a05; 40 s after"), a dependant, or time alone. The
-    first alert of an incident says so.
+    service ("same service as a05; 40 s after"), a dependant, a path through services
+    that did not alert ("web → orders (no alerts) → pg-main; 40 s after a01"), or time
+    alone. The first alert of an incident says so.
     """
     ordered = normalize(alerts)
-    root, how, joined = link(ordered, checked_topology(topology), window_s)
+    root, how, joined, _ = link(ordered, checked_topology(topology), window_s, parse_hops(hops))
     return reasons(ordered, dedup(ordered, window_s), root, how, joined)
