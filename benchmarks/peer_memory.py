@@ -1,6 +1,6 @@
 """Peak memory of one correlation, in a process of its own: ``python peer_memory.py
 STORM.pickle desklib|peer`` loads the pickled ``(topology, frame)``, then correlates it
-once with desklib (records made lazily, the first 25 read, as the window explorer does)
+once with desklib (``hops=1``, the peer's semantics; records made lazily, the first 25 read)
 or with the pandas + scipy peer, and prints the peak of the memory allocated while it
 ran, above the loaded DataFrame (``tracemalloc``, which sees numpy's and pandas' arrays
 as well as Python objects), in MB. The process's ``ru_maxrss`` is no use here: loading
@@ -25,7 +25,7 @@ def main(path: str, which: str) -> None:
         topology, frame = pickle.load(f)
     tracemalloc.start()
     if which == "desklib":
-        result = aiops.correlate(frame, topology, runbooks=aiops.Runbooks())
+        result = aiops.correlate(frame, topology, runbooks=aiops.Runbooks(), hops=1)   # the peer's semantics
         result.incidents[:25]
     elif which == "peer":
         correlate_peer(frame, topology, aiops.DEFAULT_WINDOW_S)

@@ -21,8 +21,11 @@ as its last line one JSON object with these keys:
     incidents (``aiops.correlate(frame, ...)``, records made lazily and the first 25
     read, as the window explorer does) over the time of the pandas + scipy peer
     (``benchmarks/peer_correlate.py``: the same semantics written the straightforward
-    way), the two taking turns, median of 5 runs each; and desklib's growth 100k -> 1M
-    on DataFrames.
+    way; ``hops=1`` on desklib's side, the same semantics), taking turns, median of 5 runs
+    each; and desklib's growth 100k -> 1M on DataFrames.
+``correlate_1m_default_hops_over_hops1``
+    desklib on the same DataFrame at the default ``hops`` (links through silent services)
+    over ``hops=1``, timed in the same interleaved rounds.
 ``peak_mem_desklib_1m_mb``, ``peak_mem_peer_1m_mb``, ``peak_mem_1m_over_peer``
     Peak memory one correlation of the 1M DataFrame allocates above the DataFrame itself
     (``tracemalloc`` in a fresh process that loads the pickled DataFrame first:
@@ -88,6 +91,7 @@ GOALS = {   # key: (goal, "min" if the figure must reach it, "max" if it must st
     "peak_mem_desklib_1m_mb": (None, None),
     "peak_mem_peer_1m_mb": (None, None),
     "peak_mem_1m_over_peer": (1.0, "max"),
+    "correlate_1m_default_hops_over_hops1": (1.10, "max"),
     "threshold_update_ms": (100.0, "max"),
     "window_update_ms": (100.0, "max"),
     "threshold_update_100k_ms": (250.0, "max"),
@@ -184,18 +188,23 @@ def bench_peer(runs: int, sizes=(100_000, 1_000_000)) -> tuple[dict, dict]:
         topology, alerts, _ = storm(n)
         frame = storm_frame(alerts)
         del alerts
-        samples: dict[str, list[float]] = {"desklib": [], "peer": []}
+        samples: dict[str, list[float]] = {"desklib": [], "peer": [], "default_hops": []}
 
-        def ours():
-            result = aiops.correlate(frame, topology, runbooks=runbooks)
+        def ours(hops=1):          # hops=1: the peer's semantics (links between direct neighbours)
+            result = aiops.correlate(frame, topology, runbooks=runbooks, hops=hops)
             return result, result.incidents[:25]
 
         def peer():
             return correlate_peer(frame, topology, aiops.DEFAULT_WINDOW_S)
 
-        ours(), peer()                                   # warm-up
-        for _ in range(runs):                            # interleaved: both see the same machine
-            for name, fn in (("desklib", ours), ("peer", peer)):
+        def default_hops():
+            return ours(aiops.DEFAULT_HOPS)
+
+        runners = (("desklib", ours), ("peer", peer), ("default_hops", default_hops))
+        for _, fn in runners:                            # warm-up
+            fn()
+        for _ in range(runs):                            # interleaved: all see the same machine
+            for name, fn in runners:
                 gc.collect()
                 start = time.perf_counter()
                 result = fn()
@@ -223,6 +232,7 @@ def bench_peer(runs: int, sizes=(100_000, 1_000_000)) -> tuple[dict, dict]:
         out["correlate_1m_over_peer"] = round(big["desklib"] / big["peer"], 3)
         out["correlate_frame_1m_s"] = round(big["desklib"], 3)
         out["peer_1m_s"] = round(big["peer"], 3)
+        out["correlate_1m_default_hops_over_hops1"] = round(big["default_hops"] / big["desklib"], 3)
         if 100_000 in seconds:
             out["correlate_frame_growth_100k_to_1m"] = round(big["desklib"] / seconds[100_000]["desklib"], 2)
     if 100_000 in seconds:

@@ -131,8 +131,9 @@ def test_fixture_evaluation_and_baselines(storm):
 def test_window_sweep_supports_the_default(storm):
     alerts, topology, truth = storm
     sweep = aiops.window_sweep(alerts, topology, truth, [60, 180, 240, 300, 1200, 1800, 3600])
-    assert list(sweep.columns) == ["window_s", "incidents", "precision", "recall", "f1",
+    assert list(sweep.columns) == ["window_s", "hops", "incidents", "precision", "recall", "f1",
                                    "noise_reduction", "root_cause_accuracy"]
+    assert set(sweep["hops"]) == {aiops.DEFAULT_HOPS}
     by_w = sweep.set_index("window_s")
     assert list(sweep["incidents"]) == sorted(sweep["incidents"], reverse=True)
     assert by_w.loc[180, "incidents"] > 5          # the 4-minute flap splits the disk incident

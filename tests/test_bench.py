@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ["triage_tickets_per_s", "correlate_1m_s", "correlate_growth_100k_to_1m", "correlate_1m_over_peer",
         "correlate_frame_1m_s", "peer_1m_s", "correlate_frame_growth_100k_to_1m", "peak_mem_desklib_1m_mb",
-        "peak_mem_peer_1m_mb", "peak_mem_1m_over_peer", "threshold_update_ms",
+        "peak_mem_peer_1m_mb", "peak_mem_1m_over_peer", "correlate_1m_default_hops_over_hops1", "threshold_update_ms",
         "window_update_ms", "threshold_update_100k_ms", "window_update_100k_ms",
         "cli_correlate_over_pandas_import", "nbval_suite_s", "nbval_floor_s", "nbval_over_floor"]
 

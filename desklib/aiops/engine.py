@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequenc
 
 from .._gc import paused as _gc_paused
 from ..records import Alert
-from .basics import (DEPENDS_ON, FIRST, SEVERITIES, SEVERITY_RANK, THROUGH_UP, duplicate_reason,
+from .basics import (DEPENDS_ON, FIRST, SEVERITIES, SEVERITY_RANK, THROUGH_DOWN, THROUGH_UP, duplicate_reason,
                      link_reason, opened_reason, seconds)
 from .handoff import Correlation, Incident, Incidents, Runbooks
 from .s3_group import link_table
@@ -486,7 +486,7 @@ def _topology_tables(stream: _Stream, topology: Mapping[str, Sequence[str]] | No
         return cached[1]
     names = stream.services[0] if topology is not None else [None]
     code = {s: i for i, s in enumerate(names)}
-    table = link_table(topology, names, hops)
+    table = _link_table(snapshot, topology, names, hops)
     rows = [[(code[o], kind, via) for o, kind, via in table[s] if o in code] for s in names]
     lengths = np.array([len(r) for r in rows], np.int64)
     via = [v for r in rows for _, _, v in r]
@@ -495,7 +495,11 @@ def _topology_tables(stream: _Stream, topology: Mapping[str, Sequence[str]] | No
         upstream = upstream_order(topology) if topology is not None else None
     except CycleError as exc:
         upstream = exc
+    where = {(i, o, kind, v): e for e, (i, (o, kind, v)) in enumerate((i, x) for i, r in enumerate(rows) for x in r)}
+    mirror = [where.get((o, i, THROUGH_DOWN, v), -1) if kind == THROUGH_UP else -1
+              for i, r in enumerate(rows) for o, kind, v in r]       # the same path, seen from above
     tables = {"owner": np.repeat(np.arange(len(rows)), lengths),
+              "mirror": np.array(mirror, np.int64),
               "other": np.array([o for r in rows for o, _, _ in r], np.int64),
               "kind": np.array([k for r in rows for _, k, _ in r], np.int8),
               "rank": np.concatenate([np.arange(m) for m in lengths.tolist()] or [np.zeros(0, np.int64)]),
@@ -505,6 +509,21 @@ def _topology_tables(stream: _Stream, topology: Mapping[str, Sequence[str]] | No
               "upstream": upstream}
     stream.__dict__["_topology"] = (snapshot, tables)
     return tables
+
+
+_LINK_TABLES: dict = {}
+
+
+def _link_table(snapshot: tuple, topology, names: list, hops: int) -> dict:
+    """:func:`link_table`, kept for the last few (topology, services, hops) it was made for:
+    the paths through silent services take a depth-first walk from every service, and a
+    storm of a million alerts on 2,000 services asks for the same table run after run."""
+    key = (snapshot, tuple(names))
+    if key not in _LINK_TABLES:
+        while len(_LINK_TABLES) >= 4:
+            _LINK_TABLES.pop(next(iter(_LINK_TABLES)))
+        _LINK_TABLES[key] = link_table(topology, names, hops)
+    return _LINK_TABLES[key]
 
 
 def _run_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None, window: int, hops: int = 1):
@@ -528,15 +547,12 @@ def _run_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None, wi
     j, k, entry = _candidate_links(stream, topology, hops)
     close = ts[j] - ts[k] <= span                                    # the window comes in here
     j, k, entry = j[close], k[close], entry[close]
-    kind = tables["kind"][entry]
-    through = kind >= THROUGH_UP
-    if through.any():
+    if hops > 1 and topology is not None and (tables["kind"] >= THROUGH_UP).any():
         explained = np.zeros(n, bool)
-        explained[j[kind == DEPENDS_ON]] = True
-        lonely = np.where(kind == THROUGH_UP, j, k)
-        ok = ~through | ~explained[lonely]
-        ok &= ~_busy_between(stream, tables, j, entry, ok & through, span)
-        j, k, entry = j[ok], k[ok], entry[ok]
+        explained[j[tables["kind"][entry] == DEPENDS_ON]] = True
+        hj, hk, he = _links_through(stream, tables, ~explained, span)
+        keep = ~_busy_between(stream, tables, hj, he, np.ones(len(hj), bool), span)
+        j, k, entry = np.r_[j, hj[keep]], np.r_[k, hk[keep]], np.r_[entry, he[keep]]
     rank = tables["rank"][entry]
     best = np.full(n, np.iinfo(np.int64).max, np.int64)              # each alert's first valid link
     np.minimum.at(best, j, rank)
@@ -548,6 +564,58 @@ def _run_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None, wi
     how_entry = np.zeros(n, np.int64)
     how_entry[j[first]] = entry[first]
     return _components(n, j, k), how_kind, how_k, how_entry, (j, k, rank, entry)
+
+
+def _links_through(stream: _Stream, tables: dict, lonely: np.ndarray, span: int):
+    """The candidate links through services between, ``(j, k, entry)``, for the alerts
+    ``lonely`` (a mask) that no dependency explains: up from such an alert j to the most
+    recent alert k on a service further up at most ``span`` ticks before; and down, to
+    such an alert k from each later alert j further up (at most ``span`` after it) whose
+    most recent alert on k's service is k. Whether the services between were silent is
+    checked afterwards (:func:`_busy_between`)."""
+    import numpy as np
+    n, ts = len(stream), stream.ticks
+    homes = stream.services[1]
+    keys, by_home = _sorted_keys(stream)
+    up = np.flatnonzero(tables["kind"] == THROUGH_UP)
+    # the lonely alerts by service, then time; one row per (path up, lonely alert on its start),
+    # grouped by path, so the binary searches below walk the sorted keys forwards
+    place = np.flatnonzero(lonely[by_home])                           # places in by_home
+    on = np.bincount(homes[by_home[place]], minlength=len(stream.services[0]))
+    first = np.cumsum(on) - on
+    sizes = on[tables["owner"][up]]
+    e = np.repeat(up, sizes)
+    p = place[np.arange(sizes.sum()) + np.repeat(first[tables["owner"][up]] - (np.cumsum(sizes) - sizes), sizes)]
+    a, u = by_home[p], tables["other"][e]
+    at = np.searchsorted(keys, u * n + a) - 1                         # the last alert on u before a
+    k = np.where(at >= 0, keys[np.maximum(at, 0)] - u * n, -1)
+    ok = (k >= 0) & (k < n) & (ts[a] - ts[np.maximum(k, 0)] <= span)
+    up_links = (a[ok], k[ok], e[ok])
+    # down: j = each alert on u after a, before the next alert on a's service and at most span
+    # after a (alerts are in time order: both are index bounds)
+    nxt = np.where(p + 1 < n, by_home[np.minimum(p + 1, n - 1)], n)
+    nxt = np.where((p + 1 < n) & (homes[np.minimum(nxt, n - 1)] == homes[a]), nxt, n)
+    reach = np.searchsorted(ts, ts + span, side="right")             # per alert, in order: fast
+    end = np.minimum(nxt, reach[a])
+    after = keys[np.minimum(at + 1, n - 1)] - u * n                   # the first alert on u after a ...
+    some = np.flatnonzero((at + 1 < n) & (after < end))               # ... comes before the end: some j
+    lo = at[some] + 1
+    size = np.searchsorted(keys, u[some] * n + end[some]) - lo
+    row = np.repeat(some, size)
+    j = keys[np.arange(size.sum()) + np.repeat(lo - (np.cumsum(size) - size), size)] - u[row] * n
+    down_links = (j, a[row], tables["mirror"][e[row]])
+    return tuple(np.r_[x, y] for x, y in zip(up_links, down_links))
+
+
+def _sorted_keys(stream: _Stream):
+    """``(keys, by_home)``: the alerts sorted by service, then time, and their keys
+    ``service * n + index`` (made once per stream)."""
+    import numpy as np
+    if "_by_home" not in stream.__dict__:
+        homes = stream.services[1]
+        by_home = np.argsort(homes, kind="stable")
+        stream.__dict__["_by_home"] = (homes[by_home] * len(stream) + by_home, by_home)
+    return stream.__dict__["_by_home"]
 
 
 def _busy_between(stream: _Stream, tables: dict, j: np.ndarray, entry: np.ndarray, asked: np.ndarray,
@@ -574,20 +642,17 @@ def _most_recent(stream: _Stream, service: np.ndarray, before: np.ndarray) -> np
     """The most recent alert on ``service[i]`` before alert ``before[i]`` (-1 if none)."""
     import numpy as np
     n = len(stream)
-    keys = stream.__dict__.get("_by_home_keys")
-    if keys is None:
-        homes = stream.services[1]
-        by_home = np.argsort(homes, kind="stable")                    # alerts by service, then time
-        keys = stream.__dict__["_by_home_keys"] = homes[by_home] * n + by_home
+    keys = _sorted_keys(stream)[0]
     at = np.searchsorted(keys, service * n + before) - 1              # the last key before (o, j)
-    k = keys[np.maximum(at, 0)] - service * n                         # an alert on o if 0 <= k
-    return np.where((at >= 0) & (k >= 0), k, -1)
+    k = keys[np.maximum(at, 0)] - service * n                         # an alert on o if 0 <= k < n
+    return np.where((at >= 0) & (k >= 0) & (k < n), k, -1)
 
 
 def _candidate_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | None, hops: int = 1):
-    """Every link an alert could make, whatever the window: ``(j, k, entry)`` arrays, one
-    item per alert j and entry of its service's row of the link table whose service has
-    an alert k before j (the most recent one). :func:`_run_links` keeps those at most a
+    """Every direct link an alert could make, whatever the window: ``(j, k, entry)`` arrays,
+    one item per alert j and entry of its service's row of the link table (but those
+    through silent services: :func:`_links_through`) whose service has an alert k before j
+    (the most recent one). :func:`_run_links` keeps those at most a
     window apart. A prepared stream keeps them (for the last topology used), so it pays
     for the binary searches once, not once per window; a one-off run does not hold on
     to them.
@@ -600,7 +665,8 @@ def _candidate_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | No
     n = len(stream)
     tables = _topology_tables(stream, topology, hops)
     homes = stream.services[1] if topology is not None else np.zeros(n, np.int64)
-    other, owner = tables["other"], tables["owner"]
+    direct = np.flatnonzero(tables["kind"] < THROUGH_UP)              # links through silent services: later
+    other, owner = tables["other"][direct], tables["owner"][direct]
     by_home = np.argsort(homes, kind="stable")                        # alerts by service, then time
     alerts_on = np.bincount(homes, minlength=int(owner.max(initial=0)) + 1)
     home_start = np.cumsum(alerts_on) - alerts_on
@@ -612,13 +678,12 @@ def _candidate_links(stream: _Stream, topology: Mapping[str, Sequence[str]] | No
     if topology is None:
         k = j - 1                                                     # the alert just before
     else:
-        keys = homes[by_home] * n + by_home                           # sorted: service, then time
-        stream.__dict__["_by_home_keys"] = keys
+        keys = _sorted_keys(stream)[0]                                # sorted: service, then time
         o = other[entry]
         at = np.searchsorted(keys, o * n + j) - 1                     # the last key before (o, j)
         k = np.where(at >= 0, keys[np.maximum(at, 0)] - o * n, -1)    # an alert on o if 0 <= k
     ok = k >= 0
-    found = (j[ok], k[ok], entry[ok])
+    found = (j[ok], k[ok], direct[entry[ok]])
     if cache is not None:
         cache.clear()              # one topology at a time: the arrays are as long as the storm
         cache[key] = found
@@ -666,28 +731,36 @@ def _root_causes(stream: _Stream, members: np.ndarray, incident: np.ndarray, ale
     candidate = np.ones(len(alerting), bool)
     if topology is not None:       # drop services an alerting service further up explains
         tables = _topology_tables(stream, topology, hops)
-        up = np.flatnonzero((tables["kind"] == DEPENDS_ON) | (tables["kind"] == THROUGH_UP))
-        lengths = np.bincount(tables["owner"][up], minlength=len(names))
-        per_pair = lengths[svc]
-        first_query = np.cumsum(per_pair) - per_pair
-        entry = up[np.arange(per_pair.sum()) + np.repeat((np.cumsum(lengths) - lengths)[svc] - first_query,
-                                                         per_pair)]
-        pair = np.repeat(np.arange(len(svc)), per_pair)               # one row per (pair, explainer)
         present = np.sort(inc * len(names) + svc)                     # (incident, alerting service)
 
         def alerting_in(incidents, service):
             asked = incidents * len(names) + service
             return present[np.minimum(np.searchsorted(present, asked), len(present) - 1)] == asked
 
-        found = alerting_in(inc[pair], tables["other"][entry])
-        via_owner = tables["via_owner"]
-        counts = np.bincount(via_owner, minlength=len(tables["via"]))[entry]
-        row = np.repeat(np.arange(len(entry)), counts)                # one row per service between
-        starts = np.searchsorted(via_owner, entry)
-        between = tables["via_code"][np.arange(counts.sum()) + np.repeat(starts - (np.cumsum(counts) - counts),
-                                                                         counts)]
-        found &= np.bincount(row, alerting_in(inc[pair[row]], between), len(entry)) == 0
-        candidate = np.bincount(pair, found, len(svc)) == 0
+        def explained(kind: int, pairs: np.ndarray) -> np.ndarray:
+            """Of ``pairs``, those with an alerting service up an entry of ``kind`` (the
+            services between, if any, not alerting)."""
+            up = np.flatnonzero(tables["kind"] == kind)
+            lengths = np.bincount(tables["owner"][up], minlength=len(names))
+            per_pair = lengths[svc[pairs]]
+            first_query = np.cumsum(per_pair) - per_pair
+            entry = up[np.arange(per_pair.sum()) + np.repeat((np.cumsum(lengths) - lengths)[svc[pairs]]
+                                                             - first_query, per_pair)]
+            pair = np.repeat(pairs, per_pair)                         # one row per (pair, explainer)
+            found = alerting_in(inc[pair], tables["other"][entry])
+            if kind == THROUGH_UP:
+                via_owner = tables["via_owner"]
+                counts = np.bincount(via_owner, minlength=len(tables["via"]))[entry]
+                row = np.repeat(np.arange(len(entry)), counts)        # one row per service between
+                starts = np.searchsorted(via_owner, entry)
+                between = tables["via_code"][np.arange(counts.sum())
+                                             + np.repeat(starts - (np.cumsum(counts) - counts), counts)]
+                found &= np.bincount(row, alerting_in(inc[pair[row]], between), len(entry)) == 0
+            return np.bincount(pair, found, len(svc)) > 0
+
+        candidate = ~explained(DEPENDS_ON, np.arange(len(svc)))
+        if hops > 1:               # only what no dependency explains looks further up
+            candidate &= ~explained(THROUGH_UP, np.flatnonzero(candidate))
         candidate |= (np.bincount(inc, candidate, incident[-1] + 1) == 0)[inc]   # a cycle: all are
     pick = np.flatnonzero(candidate)
     pick = pick[np.lexsort((svc[pick], stream.ticks[members[alerting[pick]]], inc[pick]))]

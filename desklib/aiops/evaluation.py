@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..records import Alert
-from .basics import DEFAULT_SWEEP, DEFAULT_WINDOW_S, parse_window
+from .basics import DEFAULT_HOPS, DEFAULT_SWEEP, DEFAULT_WINDOW_S, parse_hops, parse_window
 from .engine import _assemble, _first_firings, _ordered, prepare
 from .handoff import _NO_RUNBOOKS, Correlation, Incidents
 from .pipeline import correlate
@@ -123,7 +123,8 @@ def _one_page_each(alerts: Iterable[Alert], window: int) -> Correlation:
 
 
 def baselines(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | None,
-              truth: Mapping[str, tuple[str, str]], window_s: int | str = DEFAULT_WINDOW_S):
+              truth: Mapping[str, tuple[str, str]], window_s: int | str = DEFAULT_WINDOW_S,
+              hops: int = DEFAULT_HOPS):
     """DataFrame: the same storm grouped five ways, scored against the truth.
 
     one page per alert (no correlation) | Alertmanager ``group_by: [service]`` |
@@ -139,7 +140,7 @@ def baselines(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | N
         ("group_by: [service]", _by_label(alerts, "service", window)),
         ("group_by: [alertname]", _by_label(alerts, "alertname", window)),
         (f"time window only ({window} s)", correlate(alerts, None, window, runbooks=_NO_RUNBOOKS)),
-        (f"time + topology ({window} s)", correlate(alerts, topology, window, runbooks=_NO_RUNBOOKS)),
+        (f"time + topology ({window} s)", correlate(alerts, topology, window, runbooks=_NO_RUNBOOKS, hops=hops)),
     ]
     rows = []
     for method, corr in runs:
@@ -154,18 +155,20 @@ def baselines(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | N
 
 def window_sweep(alerts: Iterable[Alert], topology: Mapping[str, Sequence[str]] | None,
                  truth: Mapping[str, tuple[str, str]], windows: Iterable[int | str] = DEFAULT_SWEEP,
-                 progress: bool = True):
-    """DataFrame: one row per window with incidents, pairwise precision/recall/F1,
-    noise reduction and root-cause accuracy. Shows a ``tqdm.auto`` progress bar
-    unless ``progress=False`` (a notebook's saved output should hold results only)."""
+                 progress: bool = True, hops: int | Iterable[int] = DEFAULT_HOPS):
+    """DataFrame: one row per window and ``hops`` (one value or several: a sweep over
+    window x hops) with incidents, pairwise precision/recall/F1, noise reduction and
+    root-cause accuracy. Shows a ``tqdm.auto`` progress bar unless ``progress=False`` (a
+    notebook's saved output should hold results only)."""
     import pandas as pd
     from tqdm.auto import tqdm
     alerts = prepare(alerts)       # sorted and read once, then correlated once per window
+    steps = [(parse_window(w), parse_hops(h)) for h in ([hops] if isinstance(hops, (int, str)) else hops)
+             for w in windows]
     rows = []
-    for w in tqdm(list(windows), desc="window sweep", unit="window", leave=False, disable=not progress):
-        window = parse_window(w)
-        score = evaluate(correlate(alerts, topology, window, runbooks=_NO_RUNBOOKS), truth)
-        rows.append({"window_s": window, "incidents": score["incidents"],
+    for window, h in tqdm(steps, desc="window sweep", unit="run", leave=False, disable=not progress):
+        score = evaluate(correlate(alerts, topology, window, runbooks=_NO_RUNBOOKS, hops=h), truth)
+        rows.append({"window_s": window, "hops": h, "incidents": score["incidents"],
                      "precision": score["precision"], "recall": score["recall"], "f1": score["f1"],
                      "noise_reduction": score["noise_reduction"],
                      "root_cause_accuracy": score["root_cause_accuracy"]})
@@ -181,10 +184,11 @@ def incidents_frame(correlation: Correlation):
              "severity": inc.severity, "start": inc.start, "end": inc.end,
              "alerts": len(inc.alert_ids), "duplicates": inc.duplicates,
              "services": ", ".join(inc.services), "symptoms": "; ".join(f"{s}: {n}" for s, n in inc.symptoms),
-             "runbook": inc.runbook, "firing": inc.firing, "ended_at": inc.ended_at}
+             "runbook": inc.runbook, "firing": inc.firing, "ended_at": inc.ended_at,
+             "silent": ", ".join(inc.silent)}
             for inc in correlation.incidents]
     columns = ["id", "root_cause", "root_alert", "severity", "start", "end", "alerts",
-               "duplicates", "services", "symptoms", "runbook", "firing", "ended_at"]
+               "duplicates", "services", "symptoms", "runbook", "firing", "ended_at", "silent"]
     frame = pd.DataFrame(rows, columns=columns)
     for col in ("start", "end", "ended_at"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
