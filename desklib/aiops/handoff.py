@@ -234,7 +234,7 @@ def to_json(correlation: Correlation, evaluation: Mapping | None = None) -> dict
 
 def hand_off(incidents: Sequence[Sequence[Alert]], duplicate_of: Mapping[str, str],
              why: Mapping[str, str], topology: Mapping[str, Sequence[str]] | None,
-             runbooks: Runbooks, hops: int = 1, silent: Mapping[str, set] = {}) -> tuple[Incident, ...]:
+             runbooks: Runbooks, hops: int = 1, silent: Mapping[str, set] | None = None) -> tuple[Incident, ...]:
     """The last stage, from scratch: each incident (its alerts in time order, incidents
     in order of start) as a runbook-ready :class:`Incident`.
 
@@ -248,6 +248,7 @@ def hand_off(incidents: Sequence[Sequence[Alert]], duplicate_of: Mapping[str, st
     alert id to the silent services its links ran through.
     """
     from .s4_root_cause import root_cause, upstream_order
+    silent = silent or {}
     try:
         rank = upstream_order(topology) if topology is not None else {}
     except CycleError:

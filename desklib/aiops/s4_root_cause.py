@@ -16,8 +16,7 @@ def root_cause(incident: Sequence[Alert], topology: Mapping[str, Sequence[str]] 
 
     Among the services alerting in the incident, keep those none of whose dependencies
     is also alerting (nor, with ``hops`` > 1, a service further up reached through up to
-    ``hops - 1`` services that did not alert): the most upstream ones. (Following dependencies from any alerting
-    service through alerting services always ends at one of them.) If several remain,
+    ``hops - 1`` services not alerting in it): the most upstream ones. If several remain,
     the one that alerted first wins, then the alphabetically first, so the answer never
     depends on input order. Without a topology every service is a candidate and the
     first to alert wins. If a dependency cycle leaves no candidate, all are candidates.
