@@ -167,7 +167,7 @@ def test_to_json_contract(storm):
     assert doc["window_s"] == 300 and doc["alerts"] == 40 and doc["noise_reduction"] == 0.875
     assert doc["hops"] == aiops.DEFAULT_HOPS
     keys = ["id", "root_cause", "alert_ids", "services", "start", "end", "severity", "runbook", "why",
-            "firing", "ended_at", "silent"]
+            "firing", "ended_at"]
     assert all(list(inc) == keys for inc in doc["incidents"])
     assert [inc["id"] for inc in doc["incidents"]] == [f"INC-{i}" for i in range(1, 6)]
     starts = [inc["start"] for inc in doc["incidents"]]

@@ -50,6 +50,8 @@ def test_a_silent_middle_tier_splits_the_direct_rule_and_not_the_default(silent_
     assert (s2["incidents"], s2["f1"], s2["root_cause_accuracy"]) == (5, 1.0, 1.0)
     pg = result.incidents[0]
     assert pg.root_cause == "pg-main" and pg.silent == ("orders",)
+    assert aiops.to_json(result)["incidents"][0]["silent"] == ["orders"]
+    assert "silent" not in aiops.to_json(direct)["incidents"][0]          # only where there were some
     assert pg.why["a40"] == "web → orders (no alerts) → pg-main; 50 s after a01"
     assert pg.why["a07"] == "mobile-api → orders (no alerts) → pg-main; 30 s after a04"
     # three hops reach the overlapping es-cluster outage through web → catalog → search

@@ -25,7 +25,7 @@ def test_json_contract(capsys):
     assert doc["window_s"] == 300 and doc["alerts"] == 40
     for inc in doc["incidents"]:
         assert list(inc) == ["id", "root_cause", "alert_ids", "services", "start", "end", "severity", "runbook", "why",
-                             "firing", "ended_at", "silent"]
+                             "firing", "ended_at"]
         assert inc["start"].endswith("Z") and inc["end"].endswith("Z") and inc["start"] <= inc["end"]
         assert inc["severity"] in ("critical", "warning", "info")
         assert set(inc["why"]) == set(inc["alert_ids"])

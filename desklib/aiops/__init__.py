@@ -39,7 +39,7 @@ with :func:`window_sweep` over time + topology:
 
 * below 240 s the disk-full incident falls apart: its flapping ``DiskUsageHigh`` fires
   every 4 minutes, so a shorter window neither links its firings nor calls them
-  duplicates (180 s: 8 incidents, 120 s: 9, 60 s: 16);
+  duplicates (180 s: 8 incidents, 120 s: 9, 60 s: 13 at the default hops);
 * from 240 s to 1500 s the grouping is exact (5 incidents, pairwise F1 1.0, every root
   cause right, noise reduction 0.875);
 * from 1515 s up, the pg-main outage and the redis-sessions incident 25 minutes later

@@ -214,7 +214,8 @@ class Incidents(SequenceABC):
 
 
 def to_json(correlation: Correlation, evaluation: Mapping | None = None) -> dict:
-    """The command line's JSON: window, alert count, incidents, noise reduction [, evaluation]."""
+    """The command line's JSON: window, hops, alert count, incidents, noise reduction [, evaluation].
+    An incident whose links ran through silent services lists them under ``"silent"``."""
     out = {
         "window_s": correlation.window_s,
         "hops": correlation.hops,
@@ -222,7 +223,8 @@ def to_json(correlation: Correlation, evaluation: Mapping | None = None) -> dict
         "incidents": [{"id": inc.id, "root_cause": inc.root_cause, "alert_ids": list(inc.alert_ids),
                        "services": list(inc.services), "start": isoz(inc.start), "end": isoz(inc.end),
                        "severity": inc.severity, "runbook": inc.runbook, "why": dict(inc.why),
-                       "firing": inc.firing, "ended_at": isoz(inc.ended_at), "silent": list(inc.silent)}
+                       "firing": inc.firing, "ended_at": isoz(inc.ended_at),
+                       **({"silent": list(inc.silent)} if inc.silent else {})}
                       for inc in correlation.incidents],
         "noise_reduction": round(correlation.noise_reduction, 4),
     }
