@@ -12,7 +12,7 @@ import matplotlib and ipywidgets at the top. Everything here *shows* what
 ``window_view``          the pure computation behind the explorer
 ``incidents_html``       the hand-off table that fits the screen (``incidents_table``
                          displays it in a notebook)
-``window_explorer``      a window slider + "use topology" checkbox, redrawn live
+``window_explorer``      a window slider, a "use topology" checkbox and a hops control, redrawn live
 ``sweep``                :func:`aiops.window_sweep` without a progress bar
 ``human_queue_frame``    the tickets the gate sent to a person, with reasons
 ``post_this``            the few lines a learner posts at the end of the lesson

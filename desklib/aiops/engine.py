@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from graphlib import CycleError
 from itertools import count, repeat
-from operator import attrgetter, floordiv, is_, methodcaller, ne, sub
+from operator import attrgetter, floordiv, is_, ne, sub
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .._gc import paused as _gc_paused
@@ -54,8 +54,7 @@ _US_PER_S = 1_000_000
 
 _TS, _ID, _SERVICE, _NAME, _SEVERITY, _LABELS = map(
     attrgetter, ("ts", "id", "service", "name", "severity", "labels"))
-_TZINFO, _ITEMS = attrgetter("ts.tzinfo"), methodcaller("items")
-_STATUS, _ENDS_AT, _RUNBOOK_URL = attrgetter("status"), attrgetter("ends_at"), attrgetter("runbook_url")
+_TZINFO, _STATUS = attrgetter("ts.tzinfo"), attrgetter("status")
 
 
 def _moment(ticks: int, per_s: int) -> datetime:
