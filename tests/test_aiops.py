@@ -513,9 +513,11 @@ def test_shuffled_storms_correlate_identically(seed, rnd):
 @settings(max_examples=30, deadline=None)
 @given(storm_seeds, st.lists(st.integers(0, 7200), min_size=2, max_size=6))
 def test_a_larger_window_never_adds_incidents(seed, windows):
+    # the direct rule only: with hops > 1 a longer window can explain an alert directly, and an
+    # alert explained directly no longer looks further (see "Silent services" in desklib/aiops)
     topology, alerts, _ = generated(seed)
     for topo in (topology, None):
-        counts = [len(corr(alerts, topo, w).incidents) for w in sorted(windows)]
+        counts = [len(corr(alerts, topo, w, hops=1).incidents) for w in sorted(windows)]
         assert counts == sorted(counts, reverse=True)
 
 
