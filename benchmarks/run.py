@@ -15,6 +15,21 @@ as its last line one JSON object with these keys:
     every incident record made (``tuple(result.incidents)``: records are built when first
     read, so reading them all is part of the bill); the growth is the 1M time over the
     100k time.
+``correlate_1m_over_peer``, ``correlate_frame_1m_s``, ``peer_1m_s``, ``correlate_frame_growth_100k_to_1m``
+    The same 1M storm as a DataFrame (columns id, ts, service, name, severity, labels as
+    pandas makes them from the storm's values): desklib's time from the DataFrame to
+    incidents (``aiops.correlate(frame, ...)``, records made lazily and the first 25
+    read, as the window explorer does) over the time of the pandas + scipy peer
+    (``benchmarks/peer_correlate.py``: the same semantics written the straightforward
+    way; ``hops=1`` on desklib's side, the same semantics), taking turns, median of 5 runs
+    each; and desklib's growth 100k -> 1M on DataFrames.
+``correlate_1m_default_hops_over_hops1``
+    desklib on the same DataFrame at the default ``hops`` (links through silent services)
+    over ``hops=1``, timed in the same interleaved rounds.
+``peak_mem_desklib_1m_mb``, ``peak_mem_peer_1m_mb``, ``peak_mem_1m_over_peer``
+    Peak memory one correlation of the 1M DataFrame allocates above the DataFrame itself
+    (``tracemalloc`` in a fresh process that loads the pickled DataFrame first:
+    ``benchmarks/peer_memory.py``), desklib and the peer, and their ratio.
 ``threshold_update_ms``, ``window_update_ms``
     One slider move as the notebook pays for it: set ``slider.value`` on the threshold
     explorer (notebook 02) or the window explorer (notebook 05), which recomputes, redraws
@@ -30,7 +45,8 @@ as its last line one JSON object with these keys:
     its floor: pytest starting and collecting the notebooks, plus, for each notebook, a
     kernel started and the notebook's own import statements run in it, then shut down.
 
-Goals (2 cores): triage >= 100,000/s; 1M alerts <= 2 s; growth <= 12x; slider moves
+Goals (2 cores): triage >= 100,000/s; 1M alerts <= 2 s; growth <= 12x; desklib <= 0.5x the
+peer from the same DataFrame, growth <= 11x, peak memory no more than the peer's; slider moves
 < 100 ms on the fixtures and < 250 ms at 100k; CLI <= 1.5x pandas import; nbval suite
 <= 1.5x its floor. Timings depend on the machine and on what else it is doing: run it
 on a quiet machine, and compare machines through the reference loop printed first.
@@ -68,6 +84,14 @@ GOALS = {   # key: (goal, "min" if the figure must reach it, "max" if it must st
     "triage_tickets_per_s": (100_000, "min"),
     "correlate_1m_s": (2.0, "max"),
     "correlate_growth_100k_to_1m": (12.0, "max"),
+    "correlate_1m_over_peer": (0.5, "max"),
+    "correlate_frame_1m_s": (None, None),
+    "peer_1m_s": (None, None),
+    "correlate_frame_growth_100k_to_1m": (11.0, "max"),
+    "peak_mem_desklib_1m_mb": (None, None),
+    "peak_mem_peer_1m_mb": (None, None),
+    "peak_mem_1m_over_peer": (1.0, "max"),
+    "correlate_1m_default_hops_over_hops1": (1.10, "max"),
     "threshold_update_ms": (100.0, "max"),
     "window_update_ms": (100.0, "max"),
     "threshold_update_100k_ms": (250.0, "max"),
@@ -142,6 +166,79 @@ def bench_correlate(runs: int, sizes=(100_000, 1_000_000)) -> tuple[dict, dict]:
         out["correlate_1m_s"] = round(seconds[1_000_000], 3)
         out["correlate_growth_100k_to_1m"] = round(seconds[1_000_000] / seconds[100_000], 2)
     return out, {"correlate_100k_s": round(seconds[100_000], 3), "storms": notes}
+
+
+def storm_frame(alerts):
+    """The storm as the DataFrame both sides start from (pandas infers the dtypes)."""
+    import pandas as pd
+    return pd.DataFrame({"id": [a.id for a in alerts], "ts": pd.to_datetime([a.ts for a in alerts], utc=True),
+                         "service": [a.service for a in alerts], "name": [a.name for a in alerts],
+                         "severity": [a.severity for a in alerts], "labels": [a.labels for a in alerts]})
+
+
+def bench_peer(runs: int, sizes=(100_000, 1_000_000)) -> tuple[dict, dict]:
+    """desklib from a DataFrame against the pandas + scipy peer: times interleaved, then
+    each one's peak memory in a process of its own."""
+    import pickle
+    import tempfile
+    from peer_correlate import correlate_peer
+    runbooks = aiops.load_runbooks()
+    out, extra, seconds = {}, {}, {}
+    for n in sizes:
+        topology, alerts, _ = storm(n)
+        frame = storm_frame(alerts)
+        del alerts
+        samples: dict[str, list[float]] = {"desklib": [], "peer": [], "default_hops": []}
+
+        def ours(hops=1):          # hops=1: the peer's semantics (links between direct neighbours)
+            result = aiops.correlate(frame, topology, runbooks=runbooks, hops=hops)
+            return result, result.incidents[:25]
+
+        def peer():
+            return correlate_peer(frame, topology, aiops.DEFAULT_WINDOW_S)
+
+        def default_hops():
+            return ours(aiops.DEFAULT_HOPS)
+
+        runners = (("desklib", ours), ("peer", peer), ("default_hops", default_hops))
+        for _, fn in runners:                            # warm-up
+            fn()
+        for _ in range(runs):                            # interleaved: all see the same machine
+            for name, fn in runners:
+                gc.collect()
+                start = time.perf_counter()
+                result = fn()
+                samples[name].append(time.perf_counter() - start)
+                del result
+        seconds[n] = {name: statistics.median(s) for name, s in samples.items()}
+        extra[f"peer_samples_{n}"] = {name: [round(x, 2) for x in s] for name, s in samples.items()}
+        if n == 1_000_000:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "storm.pickle"
+                with open(path, "wb") as f:
+                    pickle.dump((topology, frame), f)
+                del frame
+                gc.collect()
+                for which in ("desklib", "peer"):
+                    got = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "peer_memory.py"), str(path),
+                                          which], capture_output=True, text=True, check=True)
+                    out[f"peak_mem_{which}_1m_mb"] = round(float(got.stdout.split()[-1]))
+                out["peak_mem_1m_over_peer"] = round(out["peak_mem_desklib_1m_mb"] / out["peak_mem_peer_1m_mb"], 2)
+        else:
+            del frame
+        gc.collect()
+    if 1_000_000 in seconds:
+        big = seconds[1_000_000]
+        out["correlate_1m_over_peer"] = round(big["desklib"] / big["peer"], 3)
+        out["correlate_frame_1m_s"] = round(big["desklib"], 3)
+        out["peer_1m_s"] = round(big["peer"], 3)
+        out["correlate_1m_default_hops_over_hops1"] = round(big["default_hops"] / big["desklib"], 3)
+        if 100_000 in seconds:
+            out["correlate_frame_growth_100k_to_1m"] = round(big["desklib"] / seconds[100_000]["desklib"], 2)
+    if 100_000 in seconds:
+        extra["correlate_frame_100k_s"] = round(seconds[100_000]["desklib"], 3)
+        extra["peer_100k_s"] = round(seconds[100_000]["peer"], 3)
+    return out, extra
 
 
 # ----------------------------------------------------------------------------- sliders
@@ -294,6 +391,8 @@ def main(argv: list[str] | None = None) -> dict:
     steps = [("triage", lambda: bench_triage(runs, tickets, rules)),
              ("correlate", lambda: bench_correlate(3 if not args.quick else 1,
                                                     (100_000,) if args.quick else (100_000, 1_000_000))),
+             ("peer", lambda: bench_peer(3 if args.quick else 5,
+                                          (100_000,) if args.quick else (100_000, 1_000_000))),
              ("sliders", lambda: bench_sliders(12 if args.quick else 30, tickets, truth)),
              ("cli", lambda: bench_cli(5 if args.quick else 15))]
     if not args.quick:
@@ -313,6 +412,12 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{key:<34} {shown:>12}   {verdict(key, value)}")
     if "correlate_100k_s" in extra:
         print(f"{'(correlate_100k_s)':<34} {extra['correlate_100k_s']:>12,}")
+    for key in ("correlate_frame_100k_s", "peer_100k_s"):
+        if key in extra:
+            print(f"{'(' + key + ')':<34} {extra[key]:>12,}")
+    for key, value in extra.items():
+        if key.startswith("peer_samples_"):
+            print(f"  {key}: {value}")
     for n, note in extra.get("storms", {}).items():
         print(f"  storm {n:,}: {note}")
     print(json.dumps(results))

@@ -12,7 +12,7 @@ import matplotlib and ipywidgets at the top. Everything here *shows* what
 ``window_view``          the pure computation behind the explorer
 ``incidents_html``       the hand-off table that fits the screen (``incidents_table``
                          displays it in a notebook)
-``window_explorer``      a window slider + "use topology" checkbox, redrawn live
+``window_explorer``      a window slider, a "use topology" checkbox and a hops control, redrawn live
 ``sweep``                :func:`aiops.window_sweep` without a progress bar
 ``human_queue_frame``    the tickets the gate sent to a person, with reasons
 ``post_this``            the few lines a learner posts at the end of the lesson
@@ -270,6 +270,8 @@ def plot_window_sweep(sweep_df, window_s: int | str | None = None, ax=None):
     window_s = aiops.DEFAULT_WINDOW_S if window_s is None else aiops.parse_window(window_s)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+    if "hops" in sweep_df and sweep_df["hops"].nunique() > 1:     # a window x hops sweep: the default's
+        sweep_df = sweep_df[sweep_df["hops"] == aiops.DEFAULT_HOPS]
     w = sweep_df["window_s"]
     lines = ax.plot(w, sweep_df["incidents"], color="tab:blue", marker="o", markersize=3, label="incidents")
     ax.set_xscale("log")
@@ -294,9 +296,9 @@ def plot_window_sweep(sweep_df, window_s: int | str | None = None, ax=None):
 
 
 def sweep(alerts: Iterable[Alert], topology, truth, windows: Iterable[int | str] = aiops.DEFAULT_SWEEP,
-          progress: bool = False):
+          progress: bool = False, hops=aiops.DEFAULT_HOPS):
     """:func:`aiops.window_sweep` (same DataFrame), with the progress bar off unless asked for."""
-    return aiops.window_sweep(alerts, topology, truth, windows, progress=progress)
+    return aiops.window_sweep(alerts, topology, truth, windows, progress=progress, hops=hops)
 
 
 # ----------------------------------------------------------------------------- the topology
@@ -411,22 +413,24 @@ def plot_topology(topology: Mapping[str, Sequence[str]], alerting=None, ax=None)
 
 #: Incident rows the explorer's table shows before it says how many more there are.
 TABLE_ROWS = 25
+#: The explorer's hops control: the direct rule, the default, and one more.
+HOPS_CHOICES = (1, 2, 3)
 
 
 def window_view(alerts: Sequence[Alert] | aiops.PreparedAlerts, topology, truth, window_s: int | str,
-                use_topology: bool = True, frame: bool = True) -> dict:
-    """The explorer's computation, pure: correlate at ``window_s`` (with the topology or
-    by time alone) and score it.
+                use_topology: bool = True, frame: bool = True, hops: int = aiops.DEFAULT_HOPS) -> dict:
+    """The explorer's computation, pure: correlate at ``window_s`` and ``hops`` (with the
+    topology or by time alone) and score it.
 
-    Returns ``{"window_s", "use_topology", "correlation", "evaluation", "incidents"}``;
+    Returns ``{"window_s", "hops", "use_topology", "correlation", "evaluation", "incidents"}``;
     ``evaluation`` is :func:`aiops.evaluate` against ``truth`` (None without a truth) and
     ``incidents`` is :func:`aiops.incidents_frame` (None with ``frame=False``). ``alerts``
     may be what :func:`aiops.prepare` made of them.
     """
-    window = aiops.parse_window(window_s)
-    correlation = aiops.correlate(alerts, topology if use_topology else None, window)
+    window, hops = aiops.parse_window(window_s), aiops.parse_hops(hops)
+    correlation = aiops.correlate(alerts, topology if use_topology else None, window, hops=hops)
     evaluation = aiops.evaluate(correlation, truth) if truth is not None else None
-    return {"window_s": window, "use_topology": bool(use_topology), "correlation": correlation,
+    return {"window_s": window, "hops": hops, "use_topology": bool(use_topology), "correlation": correlation,
             "evaluation": evaluation, "incidents": aiops.incidents_frame(correlation) if frame else None}
 
 
@@ -442,7 +446,8 @@ _HEAD = f"white-space: normal; vertical-align: bottom; {_CELL}"
 #: when; then the detail. A ``True`` marks a column whose text may wrap.
 INCIDENT_COLUMNS = {"incident": False, "root cause": False, "runbook": False, "severity": False,
                     "start": True, "alerts": False, "services": True, "symptoms": True,
-                    "root alert": False, "end": True, "duplicates": False, "firing": False, "ended at": True}
+                    "root alert": False, "end": True, "duplicates": False, "firing": False, "ended at": True,
+                    "silent services": True}
 #: The columns shown unless others are asked for: the ones that fit beside JupyterLab's file
 #: browser on a 1366-px screen (the rest are in :func:`aiops.incidents_frame`).
 HANDOFF_COLUMNS = ("incident", "root cause", "runbook", "severity", "start", "alerts", "services", "symptoms")
@@ -454,7 +459,8 @@ def _cells(inc: aiops.Incident) -> dict:
             "alerts": len(inc.alert_ids), "duplicates": inc.duplicates, "root alert": inc.root_alert,
             "services": ", ".join(inc.services), "symptoms": "; ".join(f"{s}: {n}" for s, n in inc.symptoms) or "–",
             "firing": "yes" if inc.firing else "no",
-            "ended at": f"{inc.ended_at:%Y-%m-%d %H:%M:%S}" if inc.ended_at is not None else "–"}
+            "ended at": f"{inc.ended_at:%Y-%m-%d %H:%M:%S}" if inc.ended_at is not None else "–",
+            "silent services": ", ".join(inc.silent) or "–"}
 
 
 def _table(columns: Mapping[str, bool], rows: Iterable[Sequence], swatches: Sequence[str] = (),
@@ -533,7 +539,7 @@ def view_html(view: Mapping, limit: int = TABLE_ROWS, alerts_by_id: Mapping[str,
         wanted = {inc.root_alert_id for inc in shown}
         alerts_by_id = {a.id: a for a in corr.alerts if a.id in wanted}
     summary = {inc.root_alert_id: alerts_by_id[inc.root_alert_id].summary for inc in shown}
-    how = "time + topology" if view["use_topology"] else "time only"
+    how = f"hops {view.get('hops', aiops.DEFAULT_HOPS)}, time + topology" if view["use_topology"] else "time only"
     parts = [f"window <b>{view['window_s']} s</b>, {how}: {len(corr.alerts)} alerts → "
              f"<b>{len(corr.incidents)} incidents</b>, noise reduction <b>{corr.noise_reduction:.3f}</b>"]
     ev = view["evaluation"]
@@ -557,7 +563,7 @@ class WindowExplorer(widgets.VBox):
     correlated again and the numbers, the incident table and the storm timeline are
     redrawn.
 
-    ``.slider`` and ``.toggle`` are the controls (set ``.value`` to move them), ``.view``
+    ``.slider``, ``.toggle`` and ``.hops`` are the controls (set ``.value`` to move them), ``.view``
     the latest :func:`window_view` result (without the ``incidents`` frame: make it with
     :func:`aiops.incidents_frame` when you want it), ``.summary`` the HTML widget with
     the numbers and the table, ``.plot`` the Output the timeline is drawn into. The
@@ -570,7 +576,8 @@ class WindowExplorer(widgets.VBox):
     """
 
     def __init__(self, alerts: Sequence[Alert], topology, truth=None,
-                 window_s: int = aiops.DEFAULT_WINDOW_S, use_topology: bool = True):
+                 window_s: int = aiops.DEFAULT_WINDOW_S, use_topology: bool = True,
+                 hops: int = aiops.DEFAULT_HOPS):
         self.alerts, self.topology, self.truth = list(alerts), topology, truth
         self.prepared = aiops.prepare(self.alerts)
         self._by_id = {a.id: a for a in self.prepared.alerts}
@@ -580,14 +587,18 @@ class WindowExplorer(widgets.VBox):
                                         step=WINDOW_STEP_S, description="window (s)",
                                         layout=widgets.Layout(width="420px"))
         self.toggle = widgets.Checkbox(value=use_topology, description="use topology")
+        self.hops = widgets.Dropdown(options=HOPS_CHOICES, value=aiops.parse_hops(hops), description="hops",
+                                     layout=widgets.Layout(width="140px"),
+                                     style={"description_width": "initial"})
         self.summary = widgets.HTML()
         self.plot = widgets.Output()
         self.view: dict = {}
         self.png = b""
         self._build_figure()
-        super().__init__([widgets.HBox([self.slider, self.toggle]), self.summary, self.plot])
+        super().__init__([widgets.HBox([self.slider, self.toggle, self.hops]), self.summary, self.plot])
         self.slider.observe(self._update, names="value")
         self.toggle.observe(self._update, names="value")
+        self.hops.observe(self._update, names="value")
         self._update()
 
     def _build_figure(self) -> None:
@@ -617,11 +628,11 @@ class WindowExplorer(widgets.VBox):
         return [line for lines in self._markers for line in lines]
 
     def _update(self, change=None) -> None:
-        window, use_topology = self.slider.value, self.toggle.value
+        window, use_topology, hops = self.slider.value, self.toggle.value, self.hops.value
         corr = aiops.correlate(self.prepared, self.topology if use_topology else None, window,
-                               runbooks=self._runbooks)
+                               runbooks=self._runbooks, hops=hops)
         evaluation = aiops._score(corr, self._truth) if self._truth is not None else None
-        self.view = {"window_s": window, "use_topology": bool(use_topology), "correlation": corr,
+        self.view = {"window_s": window, "hops": hops, "use_topology": bool(use_topology), "correlation": corr,
                      "evaluation": evaluation, "incidents": None}
         self.summary.value = view_html(self.view, alerts_by_id=self._by_id)
         ax = self._ax
@@ -648,7 +659,7 @@ class WindowExplorer(widgets.VBox):
 
     def __repr__(self) -> str:   # the text a notebook saves next to the widget
         corr = self.view["correlation"]
-        how = "time + topology" if self.toggle.value else "time only"
+        how = f"hops {self.hops.value}, time + topology" if self.toggle.value else "time only"
         return (f"WindowExplorer(window {self.slider.value} s, {how}: "
                 f"{len(corr.alerts)} alerts -> {len(corr.incidents)} incidents)")
 

@@ -318,6 +318,14 @@ def _window(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _hops(text: str) -> int:
+    from .aiops import parse_hops
+    try:
+        return parse_hops(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _state(inc) -> str:
     """``firing``, ``resolved 02:11:00`` or ``resolved`` (end unknown)."""
     if inc.firing:
@@ -344,7 +352,9 @@ def _cmd_correlate(args) -> int:
     runbooks = _runbooks()
     alerts, report = _read("alerts", args.alerts, args, notes_on_stderr=not args.json)
     topology = load_topology(Path(args.topology)) if args.topology else None
-    correlation = correlate(alerts, topology, args.window, runbooks=runbooks)
+    from .aiops import DEFAULT_HOPS
+    correlation = correlate(alerts, topology, args.window, runbooks=runbooks,
+                            hops=DEFAULT_HOPS if args.hops is None else args.hops)
     evaluation = None
     if args.truth:
         truth = load_alert_truth(Path(args.truth))
@@ -355,7 +365,8 @@ def _cmd_correlate(args) -> int:
     if args.json:
         _emit_json(_with_input(to_json(correlation, evaluation), report))
         return 0
-    link = "time + topology" if topology is not None else "time only (no --topology given)"
+    link = (f"time + topology, hops {correlation.hops}" if topology is not None
+            else "time only (no --topology given)")
     _emit(f"window {correlation.window_s} s, {link}")
     _emit("\n".join(_incident_table(correlation, state=True)))
     n, k = len(correlation.alerts), len(correlation.incidents)
@@ -801,6 +812,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topology", help="service topology JSON (without it, time alone decides)")
     p.add_argument("--window", type=_window, default="5m",
                    help="correlation window: 300, 300s, 5m, 1h (default: 5m)")
+    p.add_argument("--hops", type=_hops, default=None,
+                   help="dependency edges a link may span through services with no alerts (1: direct "
+                        "dependencies only; default: 2)")
     p.add_argument("--truth", help="truth CSV (id,incident,root_cause) to add an evaluation")
     _service_label_option(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")

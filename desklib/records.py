@@ -32,7 +32,7 @@ import json
 import re
 import sys
 import warnings
-from collections import Counter
+from collections import Counter, namedtuple
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,7 +40,7 @@ from typing import Any, Iterable, Iterator
 
 __all__ = [
     "InputError", "Ticket", "Alert",
-    "LoadReport", "load_tickets", "load_alerts", "read_tickets", "read_alerts", "load_topology", "load_ticket_truth", "load_alert_truth",
+    "LoadReport", "load_tickets", "load_alerts", "read_tickets", "read_alerts", "read_alert_frame", "load_topology", "load_ticket_truth", "load_alert_truth",
     "parse_tickets", "parse_alerts",
     "save_tickets", "save_alerts", "tickets_to_frame", "alerts_to_frame",
     "parse_timestamp", "isoz", "EARLIEST", "LATEST",
@@ -853,7 +853,16 @@ def _severity(value: Any, where: _Where, key: str = "severity") -> tuple[str, st
     return mapped, value.strip()
 
 
+#: One alert's fields as a plain tuple (``.id``, ``.ts``, ... like an Alert): what
+#: :func:`read_alert_frame` collects into columns instead of making Alert records.
+AlertRow = namedtuple("AlertRow", ALERT_FIELDS)
+
+
 def _alert(rec: Any, where: _Where) -> Alert:
+    return Alert(*_alert_row(rec, where))
+
+
+def _alert_row(rec: Any, where: _Where) -> AlertRow:
     rid = _record_id(rec, where)
     ts = _time(rec, "ts", where, required=True)
     severity, given = _severity(rec.get("severity"), where)
@@ -868,7 +877,7 @@ def _alert(rec: Any, where: _Where) -> Alert:
     if status == "firing" and ends is not None:
         raise where.error("ends_at", "set on a firing alert (an alert that ended has status 'resolved')")
     runbook = _text(rec, "runbook_url", where)
-    return Alert(id=rid, ts=ts,
+    return AlertRow(id=rid, ts=ts,
                  service=_text(rec, "service", where, required=True),
                  name=_text(rec, "name", where, required=True),
                  severity=severity,
@@ -910,7 +919,7 @@ def _worth_a_note(note: str) -> str | None:
 
 
 def _webhook_alerts(rows: Iterable[tuple[Any, Any, Any]], name: str, service_label: Any,
-                    on_error: str, report: LoadReport) -> list[Alert]:
+                    on_error: str, report: LoadReport, make: type = Alert) -> list[Alert]:
     """Alertmanager/Grafana webhook payloads and API v2 alerts -> alerts (:mod:`desklib.alertmap`).
 
     id is the alert's ``fingerprint``. The same fingerprint with the same ``startsAt`` in a
@@ -949,7 +958,7 @@ def _webhook_alerts(rows: Iterable[tuple[Any, Any, Any]], name: str, service_lab
         report.notes.extend(f"{name}: {note}" for note in map(_worth_a_note, notes) if note)
     else:
         merged = []
-    alerts = [Alert(**alert) for alert in merged]
+    alerts = [make(**alert) for alert in merged]
     report.used = len(alerts)
     if report.read == 0:
         raise InputError(f"{name}: the webhook payloads hold no alerts")
@@ -961,15 +970,16 @@ def _alert_rows(rows: Iterable[tuple[int | str, Any]]) -> list[tuple[Any, Any, A
 
 
 def _alerts(rows: list[tuple[Any, Any, Any]], name: str, service_label: Any, on_error: str,
-            report: LoadReport, unknown: bool = True) -> list[Alert]:
+            report: LoadReport, unknown: bool = True, rows_only: bool = False) -> list[Alert]:
+    """The alerts of ``rows`` (Alert records, or :data:`AlertRow` tuples if ``rows_only``)."""
     readable = [rec for _, rec, _ in rows if not isinstance(rec, _Unreadable)]
     if readable and all(_is_webhook(rec) for rec in readable):
-        return _webhook_alerts(rows, name, service_label, on_error, report)
+        return _webhook_alerts(rows, name, service_label, on_error, report, AlertRow if rows_only else Alert)
     if any(_is_webhook(rec) for _, rec, _ in rows):
         mixed = [(line, _Unreadable("a webhook payload mixed with plain alert records")
                   if _is_webhook(rec) else rec, raw) for line, rec, raw in rows]
         rows = mixed
-    alerts = _parse(rows, name, "alert", _alert, on_error, report,
+    alerts = _parse(rows, name, "alert", _alert_row if rows_only else _alert, on_error, report,
                     _Unknown(name, "alert", ALERT_FIELDS) if unknown else None)
     spelled = Counter((a.severity_given, a.severity) for a in alerts
                       if a.severity_given is not None and a.severity_given.strip().lower() != a.severity)
@@ -988,21 +998,42 @@ def parse_alerts(rows: Iterable[tuple[int | str, Any]], name: str = "<alerts>",
 
 
 def read_alerts(path: str | Path, service_label: str | Iterable[str] | None = None,
-                on_error: str = "raise") -> tuple[list[Alert], LoadReport]:
-    """Alerts with the report of what was read, used, merged and set aside (:class:`LoadReport`)."""
+                on_error: str = "raise", rows_only: bool = False) -> tuple[list[Alert], LoadReport]:
+    """Alerts with the report of what was read, used, merged and set aside (:class:`LoadReport`).
+    ``rows_only``: :data:`AlertRow` tuples instead of Alert records (:func:`read_alert_frame`)."""
     _check_on_error(on_error)
     name, text, fmt = _source(path)
     report = LoadReport(name)
     if fmt == "csv":
         rows = list(_csv_rows(text, name, ("id", "ts", "service", "name", "severity"), ALERT_FIELDS,
                               report, "alert"))
-        return _alerts(rows, name, service_label, on_error, report, unknown=False), report
+        return _alerts(rows, name, service_label, on_error, report, unknown=False, rows_only=rows_only), report
     rows = list(_jsonl_rows(text) if fmt == "jsonl" else _json_rows(text, name))
     if fmt == "json" and len(rows) == 1 and rows[0][0] == "" and not _is_webhook(rows[0][1]) \
             and not isinstance(rows[0][1], _Unreadable):
         raise InputError(f"{name}: expected an Alertmanager webhook payload (an object with "
                          f"'alerts'), an API v2 alert list or a list of alerts, got {_kind(rows[0][1])}")
-    return _alerts(rows, name, service_label, on_error, report), report
+    return _alerts(rows, name, service_label, on_error, report, rows_only=rows_only), report
+
+
+def read_alert_frame(path: str | Path, service_label: str | Iterable[str] | None = None,
+                     on_error: str = "raise"):
+    """:func:`read_alerts` as columns: ``(DataFrame, LoadReport)``, one row per alert, the
+    columns of :func:`alerts_to_frame` (what ``aiops.correlate`` takes), checked record by
+    record exactly as :func:`read_alerts` checks them -- without making an Alert record
+    for each (a million alerts are a million tuples, then one column each)."""
+    rows, report = read_alerts(path, service_label, on_error, rows_only=True)
+    return _alert_frame(rows), report
+
+
+def _alert_frame(rows: list) -> "Any":
+    import pandas as pd
+    columns = list(zip(*rows)) if rows else [()] * len(ALERT_FIELDS)
+    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in zip(ALERT_FIELDS, columns)},
+                         columns=list(ALERT_FIELDS))
+    for col in ("ts", "ends_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    return frame
 
 
 def load_alerts(path: str | Path, service_label: str | Iterable[str] | None = None,

@@ -18,13 +18,18 @@ How a storm is built
    2-4 repeats of one alert: the same alert firing again and again.
 3. **Noise**: single alerts on random services, some on services the topology does not
    know (``ext-*``), each its own incident.
+3b. **Silent tiers** (``silent`` > 0): that share of the services with both dependencies
+   and dependants never alert -- a tier with no alert rules. A fault still spreads
+   through them (at most ``hops - 1`` in a row), and a service behind one fires within
+   ``window_s`` of the last alerting service before it; the truth is unchanged.
 4. **Placement in time.** Events arrive at random; two events may overlap in time only
-   if no service of one is, or neighbours, a service of the other; otherwise the later
-   one is pushed back until ``window_s`` separates them.
+   if no service of one is within ``hops`` dependency edges (either way) of a service of
+   the other; otherwise the later one is pushed back until ``window_s`` separates them.
 
 So, by construction, the truth is exactly what time + topology grouping with window
-``window_s`` should find: inside a fault every alert has a link (same service or a
-direct dependency, at most ``window_s`` apart) to the fault's chain, no link exists
+``window_s`` and ``hops`` should find: inside a fault every alert has a link (same
+service or a direct dependency, or through silent services, at most ``window_s``
+apart) to the fault's chain, no link exists
 between two events, and each fault's root is its only alerting service without an
 alerting dependency. Grouping by time alone merges the overlapping faults.
 """
@@ -59,7 +64,7 @@ def random_topology(rng: random.Random, services: int, span: int = 12) -> dict[s
 
 def generate(seed: int = 0, services: int | Mapping[str, Sequence[str]] = 30, faults: int = 10,
              alerts_per_fault: int = 8, noise: float = 0.1, flapping: float = 0.1,
-             start: datetime = START, window_s: int = 300):
+             start: datetime = START, window_s: int = 300, silent: float = 0.0, hops: int = 2):
     """A seeded storm: ``(topology, alerts, truth)``.
 
     services          number of services in a random topology, or a topology to use
@@ -68,6 +73,9 @@ def generate(seed: int = 0, services: int | Mapping[str, Sequence[str]] = 30, fa
     noise             single unrelated alerts, as a share of the fault alerts
     flapping          chance that an extra alert of a fault is a run of repeats
     window_s          the correlation window the storm is built for (>= 1 s)
+    silent            share of the middle services (with dependencies and dependants)
+                      that never alert
+    hops              the ``hops`` the storm is built for (events stay that far apart)
 
     ``alerts`` come in time order; ``truth`` maps alert id -> (incident, root cause),
     the format of ``load_alert_truth``. The same arguments always give the same storm.
@@ -76,6 +84,8 @@ def generate(seed: int = 0, services: int | Mapping[str, Sequence[str]] = 30, fa
         raise ValueError("window_s must be at least 1 second")
     if alerts_per_fault < 1:
         raise ValueError("alerts_per_fault must be at least 1")
+    if hops < 1:
+        raise ValueError("hops must be at least 1")
     rng = random.Random(seed)
     topology = (random_topology(rng, services) if isinstance(services, int)
                 else {s: tuple(d) for s, d in services.items()})
@@ -92,12 +102,17 @@ def generate(seed: int = 0, services: int | Mapping[str, Sequence[str]] = 30, fa
             near[d].add(s)
             dependants[d].append(s)
 
+    middle = [s for s in names if topology.get(s) and dependants.get(s)]
+    quiet = set(rng.sample(middle, round(silent * len(middle)))) if silent > 0 else set()
+    loud = [s for s in names if s not in quiet] or names
+    near = _reach(near, hops)
     events = []   # (incident, root, [(t, service, name, instance, severity)])
     for f in range(faults):
-        root = rng.choice(names)
-        events.append((f"fault-{f}", root, _fault(rng, root, dependants, alerts_per_fault, window_s, flapping)))
+        root = rng.choice(loud)
+        events.append((f"fault-{f}", root, _fault(rng, root, dependants, alerts_per_fault, window_s, flapping,
+                                                   quiet, hops)))
     for k in range(round(noise * faults * alerts_per_fault)):
-        service = f"ext-{rng.randrange(5)}" if rng.random() < UNKNOWN_SHARE else rng.choice(names)
+        service = f"ext-{rng.randrange(5)}" if rng.random() < UNKNOWN_SHARE else rng.choice(loud)
         near.setdefault(service, {service})
         fired = [(0, service, rng.choice(ALERT_NAMES), f"{service}-{rng.randrange(3)}", "warning")]
         events.append((f"noise-{k}", service, fired))
@@ -117,19 +132,30 @@ def generate(seed: int = 0, services: int | Mapping[str, Sequence[str]] = 30, fa
     return topology, alerts, truth
 
 
-def _fault(rng, root, dependants, n_alerts, window, flapping):
-    """One fault's alerts as (seconds after its start, service, name, instance, severity)."""
-    first = {root: 0}
+def _fault(rng, root, dependants, n_alerts, window, flapping, quiet=frozenset(), hops=1):
+    """One fault's alerts as (seconds after its start, service, name, instance, severity).
+
+    A quiet service is affected but fires nothing: it passes on the time of the last
+    alerting service before it, and at most ``hops - 1`` quiet services come in a row."""
+    first, run = {root: 0}, {root: 0}    # run: quiet services in a row up to this one
     queue = deque([root])
-    spread = max(1, n_alerts // 2)       # affected services: at most half the alerts
-    while queue and len(first) < spread:
+    spread = max(1, n_alerts // 2)       # affected alerting services: at most half the alerts
+    loud = 1
+    while queue and loud < spread:
         s = queue.popleft()
         for u in dependants.get(s, ()):
-            if u not in first and len(first) < spread and rng.random() < 0.7:
-                first[u] = first[s] + rng.randint(1, window)   # one hop: at most a window later
-                queue.append(u)
+            if u in first or loud >= spread or rng.random() >= 0.7:
+                continue
+            if u in quiet:
+                if run[s] + 1 >= hops:
+                    continue
+                first[u], run[u] = first[s], run[s] + 1          # passes its parent's time on
+            else:
+                first[u], run[u] = first[s] + rng.randint(1, window), 0   # one hop: at most a window later
+                loud += 1
+            queue.append(u)
     fired = [(t, s, rng.choice(ALERT_NAMES), f"{s}-0", "critical" if s == root else "warning")
-             for s, t in first.items()]
+             for s, t in first.items() if s not in quiet]
     while len(fired) < n_alerts:
         t, s, name, instance, severity = rng.choice(fired)
         if rng.random() < flapping:      # the same alert fires again, several times
@@ -140,6 +166,20 @@ def _fault(rng, root, dependants, n_alerts, window, flapping):
             fired.append((t + rng.randint(0, window), s, rng.choice(ALERT_NAMES),
                           f"{s}-{rng.randrange(3)}", rng.choice(("warning", "critical"))))
     return fired[:n_alerts]
+
+
+def _reach(near: dict[str, set[str]], hops: int) -> dict[str, set[str]]:
+    """Each service's services within ``hops`` edges either way (``near``: one edge)."""
+    if hops <= 1:
+        return near
+    out = defaultdict(set)
+    for s in near:
+        seen, frontier = {s}, {s}
+        for _ in range(hops):
+            frontier = {v for u in frontier for v in near.get(u, ())} - seen
+            seen |= frontier
+        out[s] = seen
+    return out
 
 
 def _place(rng, events, near, window):

@@ -145,6 +145,7 @@ def test_plot_topology(storm):
 
 def assert_same_view(got: dict, expected: dict):
     assert got["window_s"] == expected["window_s"] and got["use_topology"] == expected["use_topology"]
+    assert got["hops"] == expected["hops"]
     assert got["correlation"] == expected["correlation"]
     assert got["evaluation"] == expected["evaluation"]
     frame = got["incidents"]
@@ -173,7 +174,8 @@ def test_explorer_starts_at_the_default(explorer, storm):
     assert "5 incidents" in explorer.summary.value and "0.875" in explorer.summary.value
     assert explorer.summary.value.count("&#9632;") == 5          # a colour swatch per incident
     assert "colour: incident (see the table)" in legend_texts(explorer._ax)
-    assert repr(explorer) == "WindowExplorer(window 300 s, time + topology: 40 alerts -> 5 incidents)"
+    assert repr(explorer) == "WindowExplorer(window 300 s, hops 2, time + topology: 40 alerts -> 5 incidents)"
+    assert (explorer.hops.description, explorer.hops.value, explorer.hops.options) == ("hops", 2, (1, 2, 3))
 
 
 def test_moving_the_slider_recomputes(explorer, storm):
@@ -185,6 +187,20 @@ def test_moving_the_slider_recomputes(explorer, storm):
         assert len(explorer.view["correlation"].incidents) == 4          # 1800 s: pg-main + redis chain
     finally:
         set_value(explorer.slider, aiops.DEFAULT_WINDOW_S)
+
+
+def test_the_hops_control_recomputes_on_a_silent_middle_tier(storm):
+    alerts, topology, truth = storm
+    kept = [a for a in alerts if a.service not in {"orders", "auth", "search"}]
+    explorer = aiops_viz.WindowExplorer(kept, topology, {a.id: truth[a.id] for a in kept})
+    counts = {}
+    for hops in (1, 3, 2):
+        set_value(explorer.hops, hops)
+        assert_same_view(explorer.view, aiops_viz.window_view(kept, topology, {a.id: truth[a.id] for a in kept},
+                                                              300, hops=hops))
+        assert f"hops {hops}, time + topology" in explorer.summary.value
+        counts[hops] = len(explorer.view["correlation"].incidents)
+    assert counts == {1: 8, 2: 5, 3: 4}
 
 
 def test_topology_off_merges_pg_main_and_es_cluster(explorer, storm):

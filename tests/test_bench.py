@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYS = ["triage_tickets_per_s", "correlate_1m_s", "correlate_growth_100k_to_1m", "threshold_update_ms",
+KEYS = ["triage_tickets_per_s", "correlate_1m_s", "correlate_growth_100k_to_1m", "correlate_1m_over_peer",
+        "correlate_frame_1m_s", "peer_1m_s", "correlate_frame_growth_100k_to_1m", "peak_mem_desklib_1m_mb",
+        "peak_mem_peer_1m_mb", "peak_mem_1m_over_peer", "correlate_1m_default_hops_over_hops1", "threshold_update_ms",
         "window_update_ms", "threshold_update_100k_ms", "window_update_100k_ms",
         "cli_correlate_over_pandas_import", "nbval_suite_s", "nbval_floor_s", "nbval_over_floor"]
 
@@ -31,6 +33,8 @@ def test_goals_read_in_the_right_direction(run):
     assert run.verdict("correlate_1m_s", 1.9).startswith("met")
     assert run.verdict("correlate_1m_s", 2.1).startswith("MISSED")
     assert run.verdict("nbval_suite_s", 30.0) == ""
+    assert run.verdict("correlate_1m_over_peer", 0.45).startswith("met")
+    assert run.verdict("correlate_1m_over_peer", 0.55).startswith("MISSED")
 
 
 def test_the_floor_runs_each_notebooks_own_imports(run):

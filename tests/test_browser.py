@@ -467,9 +467,9 @@ def test_correlation_notebook_window_slider_and_topology(notebook_page, lab, cap
     summary = explorer.locator(".widget-html")
     shown: list[str] = []
 
-    def shows(window: int, use_topology: bool) -> None:
+    def shows(window: int, use_topology: bool, hops: int = aiops.DEFAULT_HOPS) -> None:
         """The numbers and the incident table read exactly as desklib's HTML for this setting."""
-        view = aiops_viz.window_view(alerts, topology, truth, window, use_topology)
+        view = aiops_viz.window_view(alerts, topology, truth, window, use_topology, hops=hops)
         corr = view["correlation"]
         text = html_text(aiops_viz.view_html(view))
         assert f"{len(corr.incidents)} incidents" in text and f"{corr.noise_reduction:.3f}" in text
@@ -494,6 +494,9 @@ def test_correlation_notebook_window_slider_and_topology(notebook_page, lab, cap
 
     explorer.get_by_role("checkbox", name="use topology").uncheck()
     shows(target, False)
+    explorer.get_by_role("checkbox", name="use topology").check()
+    explorer.get_by_role("combobox", name="hops").select_option("3")      # the hops control
+    shows(target, True, hops=3)
     assert injected_elements(page) == []
     assert dialogs == [], f"the page opened dialogs: {dialogs}"
 

@@ -20,7 +20,7 @@ def _json(capsys, *argv):
 
 def test_json_contract(capsys):
     doc = _json(capsys, *STORM)
-    assert list(doc) == ["window_s", "alerts", "incidents", "noise_reduction", "input", "notes"]
+    assert list(doc) == ["window_s", "hops", "alerts", "incidents", "noise_reduction", "input", "notes"]
     assert doc["input"] == {"read": 40, "used": 40, "set_aside": 0, "merged": 0} and doc["notes"] == []
     assert doc["window_s"] == 300 and doc["alerts"] == 40
     for inc in doc["incidents"]:

@@ -63,6 +63,12 @@ def test_pip_install_ships_the_fixtures(tmp_path):
     assert sorted(p.name for p in fixtures.iterdir() if p.suffix != ".py" and p.is_file()) == sorted(
         p.name for p in (ROOT / "fixtures").iterdir() if p.suffix != ".py" and p.is_file())
 
+    # every subpackage of the source (desklib/aiops/ ...) is installed, module for module
+    for init in (ROOT / "desklib").rglob("__init__.py"):
+        sub = init.parent.relative_to(ROOT)
+        modules = sorted(p.name for p in init.parent.glob("*.py"))
+        assert sorted(p.name for p in (site / sub).glob("*.py")) == modules, f"{sub} is not installed whole"
+
     desk = venv / "bin" / "desk"
     triage = run(desk, "triage", fixtures / "tickets.jsonl", "--json")
     assert triage.returncode == 0, triage.stderr
@@ -73,8 +79,11 @@ def test_pip_install_ships_the_fixtures(tmp_path):
     assert len(incidents) == 5 and all(inc["runbook"] for inc in incidents)
     api = run(python, "-c", "from desklib import aiops, fixture, load_alerts\n"
                             "result = aiops.correlate(load_alerts(fixture('alerts.jsonl')))\n"
-                            "print(sorted({i.runbook for i in result.incidents}))")
+                            "print(sorted({i.runbook for i in result.incidents}))\n"
+                            "scratch = aiops.correlate(load_alerts(fixture('alerts.jsonl')), engine='reference')\n"
+                            "print(scratch.incidents == result.incidents, aiops.s3_group.__file__)")
     assert api.returncode == 0 and "rb-" in api.stdout, api.stderr
+    assert api.stdout.split()[-2] == "True" and Path(api.stdout.split()[-1]).is_relative_to(site), api.stdout
     ran = run(desk, "run")
     assert ran.returncode == 0 and "Noise reduction" in ran.stdout, ran.stderr
     # the example exports ship too, with the presets and the alert policy that read them
