@@ -188,7 +188,7 @@ def test_desk_run_json_keeps_the_triage_keys_and_adds_the_human_queue(capsys):
     assert {q["id"]: q["state"] for q in doc["human_queue"] if q["breached_at"]} == {"t42": "breached",
                                                                                      "t46": "breached"}
     assert [e["id"] for e in doc["escalations"]] == [s.id for s in day.escalated]
-    assert list(doc["storm"]) == ["window_s", "alerts", "incidents", "noise_reduction", "input", "notes"]
+    assert list(doc["storm"]) == ["window_s", "hops", "alerts", "incidents", "noise_reduction", "input", "notes"]
     assert doc["input"]["read"] == 48 and doc["storm"]["input"]["read"] == 40
 
 
