@@ -172,6 +172,7 @@ class Capture:
         if self.path.suffix.lower() not in (".jsonl", ".ndjson"):
             raise InputError(f"{self.path}: the capture is JSON lines; name it .jsonl")
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)       # -o build/storm.jsonl on a fresh clone
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
             raise InputError(f"{self.path}: cannot open for appending ({exc.strerror or exc})") from None

@@ -281,6 +281,15 @@ def test_appends_to_a_capture_and_refuses_a_file_that_is_not_one(tmp_path):
         capture.Capture(tmp_path / "capture.json")
 
 
+def test_a_capture_into_a_folder_not_there_yet_makes_it(tmp_path):
+    cap = capture.Capture(tmp_path / "build" / "class_storm.jsonl")      # notebook 05's command, fresh clone
+    cap.close()
+    assert (tmp_path / "build" / "class_storm.jsonl").exists()
+    (tmp_path / "taken").write_text("a file, not a folder")
+    with pytest.raises(InputError, match="cannot open for appending"):
+        capture.Capture(tmp_path / "taken" / "c.jsonl")
+
+
 @pytest.mark.parametrize("header, ok", [("Bearer abc", True), ("bearer abc", True), ("Bearer  abc ", True),
                                         ("Bearer abcd", False), ("Bearer", False), (None, False), ("abc", False)])
 def test_bearer_token(header, ok):
