@@ -683,6 +683,13 @@ def _cmd_tune(args) -> int:
         _write_rejects(Path(rejects), report)
     if not predictions:
         raise InputError(f"{report.file}: no predictions left to work on (all {report.set_aside} set aside in {rejects})")
+    if not labels and args.truth is not None:      # say which file let the labels down, not "give a truth file"
+        from .records import _clip, load_ticket_truth
+        given = sorted(load_ticket_truth(args.truth))
+        example = (f": e.g. '{_clip(given[0], 30)}' in the truth, '{_clip(predictions[0].id, 30)}' in "
+                   f"{report.file}" if given else "")
+        raise InputError(f"{Path(args.truth).name}: no prediction of {report.file} has a label here "
+                         f"({len(given)} id{'s' if len(given) != 1 else ''}, none matching{example})")
     if args.cost_wrong is None or args.cost_human is None:
         from .gate import load_gate_policy
         policy = _policy("triage_rules.toml", load_gate_policy)
