@@ -257,7 +257,7 @@ def certify_threshold(pairs: Sequence[tuple[float, bool, bool]], target: float =
         if not _passes(right, auto, target, delta):
             break
         best = i
-    base.update(start=grid[start], tested=tested)
+    base.update(start=grid[start], tested=tested, start_count=first)    # the count the walk really started at
     if best is None:
         auto, right = counts[start]
         return {**base, "reason": f"the first test fails: at {grid[start]:.2f}, {right} of {auto} auto-routed "
