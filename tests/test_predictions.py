@@ -82,7 +82,8 @@ def test_bad_rows_are_one_line_naming_file_line_record_and_field(tmp_path, row, 
 
 
 @pytest.mark.parametrize("record, message", [
-    ({"id": "p1", "severity": "SEV1", "confidence": "0.9"}, "expected a number in [0, 1], got str"),
+    ({"id": "p1", "severity": "SEV1", "confidence": "0.9"},
+     "field 'confidence': expected a JSON number in [0, 1], got the text '0.9' (write it without quotes)"),
     ({"id": "p1", "severity": "SEV1", "confidence": True}, "expected a number in [0, 1], got true/false"),
     ({"id": "p1", "severity": "SEV1", "confidence": 0.9, "true_severity": "sev9"}, "field 'true_severity': unknown severity 'sev9'"),
     ({"id": "p1", "severity": 1, "confidence": 0.9}, "field 'severity': expected text like 'SEV2', got number 1"),
