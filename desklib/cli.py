@@ -353,8 +353,11 @@ def _cmd_correlate(args) -> int:
     alerts, report = _read("alerts", args.alerts, args, notes_on_stderr=not args.json)
     topology = load_topology(Path(args.topology)) if args.topology else None
     from .aiops import DEFAULT_HOPS
-    correlation = correlate(alerts, topology, args.window, runbooks=runbooks,
-                            hops=DEFAULT_HOPS if args.hops is None else args.hops)
+    try:
+        correlation = correlate(alerts, topology, args.window, runbooks=runbooks,
+                                hops=DEFAULT_HOPS if args.hops is None else args.hops)
+    except ValueError as exc:         # a --hops too large for the topology: said in one line
+        raise InputError(f"{Path(args.topology).name if args.topology else 'correlate'}: {exc}") from None
     evaluation = None
     if args.truth:
         truth = load_alert_truth(Path(args.truth))
