@@ -173,3 +173,12 @@ def test_the_precision_bounds_plot_is_readable_on_a_projector():
         assert covered_by_legend(ax.figure) == []
     finally:
         plt.close("all")
+
+
+def test_a_decimal_comma_is_refused_with_the_number_it_likely_meant(tmp_path):
+    # a spreadsheet in a German or French locale: ';' between cells, ',' in numbers; never guessed
+    path = write(tmp_path / "p.csv", "id;severity;confidence\np1;SEV2;0,93\n")
+    with pytest.raises(InputError) as err:
+        read_predictions(path)
+    assert str(err.value) == ("p.csv:2: prediction 'p1': field 'confidence': expected a number in [0, 1], "
+                              "got '0,93' (a decimal comma? write 0.93)")
