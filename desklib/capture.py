@@ -14,6 +14,7 @@ body not UTF-8 JSON, not a webhook,     ``400`` and one line saying why (the
 or an alert the reader refuses          reader's own message)
 no ``Content-Length``                   ``411`` (the body is never read unbounded)
 ``Content-Length`` over the limit       ``413``, without reading the body
+a ``Content-Encoding`` (gzip, ...)      ``415`` (bodies are read as sent, uncompressed)
 missing or wrong bearer token           ``401`` (``--token-file``)
 ``GET /-/healthy``                      ``200``
 any other method or path                ``405``
@@ -254,6 +255,9 @@ def make_handler(capture: Capture, token: bytes | None = None, max_bytes: int = 
         def _body(self) -> bytes | None:
             """The body, at most ``max_bytes``; None when the client went away mid-body."""
             length = self.headers.get("Content-Length")
+            encoding = (self.headers.get("Content-Encoding") or "identity").strip().lower()
+            if encoding != "identity":         # Alertmanager and Grafana send plain JSON; a proxy might not
+                raise Refused(415, f"Content-Encoding '{encoding[:20]}' is not read: send the body uncompressed")
             if self.headers.get("Transfer-Encoding") or length is None:
                 raise Refused(411, "send a Content-Length (chunked bodies are not read)")
             if not length.strip().isdigit():

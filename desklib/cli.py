@@ -353,8 +353,11 @@ def _cmd_correlate(args) -> int:
     alerts, report = _read("alerts", args.alerts, args, notes_on_stderr=not args.json)
     topology = load_topology(Path(args.topology)) if args.topology else None
     from .aiops import DEFAULT_HOPS
-    correlation = correlate(alerts, topology, args.window, runbooks=runbooks,
-                            hops=DEFAULT_HOPS if args.hops is None else args.hops)
+    try:
+        correlation = correlate(alerts, topology, args.window, runbooks=runbooks,
+                                hops=DEFAULT_HOPS if args.hops is None else args.hops)
+    except ValueError as exc:         # a --hops too large for the topology: said in one line
+        raise InputError(f"{Path(args.topology).name if args.topology else 'correlate'}: {exc}") from None
     evaluation = None
     if args.truth:
         truth = load_alert_truth(Path(args.truth))
@@ -683,6 +686,13 @@ def _cmd_tune(args) -> int:
         _write_rejects(Path(rejects), report)
     if not predictions:
         raise InputError(f"{report.file}: no predictions left to work on (all {report.set_aside} set aside in {rejects})")
+    if not labels and args.truth is not None:      # say which file let the labels down, not "give a truth file"
+        from .records import _clip, load_ticket_truth
+        given = sorted(load_ticket_truth(args.truth))
+        example = (f": e.g. '{_clip(given[0], 30)}' in the truth, '{_clip(predictions[0].id, 30)}' in "
+                   f"{report.file}" if given else "")
+        raise InputError(f"{Path(args.truth).name}: no prediction of {report.file} has a label here "
+                         f"({len(given)} id{'s' if len(given) != 1 else ''}, none matching{example})")
     if args.cost_wrong is None or args.cost_human is None:
         from .gate import load_gate_policy
         policy = _policy("triage_rules.toml", load_gate_policy)

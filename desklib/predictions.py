@@ -81,7 +81,12 @@ def _confidence(rec: dict, where: _Where, from_csv: bool) -> float:
         try:
             number = float(value.strip())
         except ValueError:
-            raise where.error("confidence", f"expected a number in [0, 1], got '{_clip(value)}'") from None
+            comma = value.strip().count(",") == 1 and value.strip().replace(",", ".", 1).replace(".", "", 1).isdigit()
+            hint = f" (a decimal comma? write {value.strip().replace(',', '.')})" if comma else ""
+            raise where.error("confidence", f"expected a number in [0, 1], got '{_clip(value)}'{hint}") from None
+    elif isinstance(value, str):        # "0.9" in quotes: a JSON string, not a number
+        raise where.error("confidence", f"expected a JSON number in [0, 1], got the text '{_clip(value, 30)}' "
+                                        "(write it without quotes)")
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise where.error("confidence", f"expected a number in [0, 1], got {_kind(value)}")
     else:

@@ -1080,6 +1080,9 @@ def load_topology(path: str | Path) -> dict[str, tuple[str, ...]]:
 
 
 def _truth_rows(path: Path, columns: tuple[str, ...], read: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
+    if path.suffix.lower() in (".json", ".jsonl", ".ndjson"):      # else "malformed CSV" at its first quote
+        raise InputError(f"{path.name}: a truth file is CSV with a header ({','.join(columns)}), "
+                         f"not {path.suffix.lower()[1:].upper()}")
     text = _read_text(path)
     for lineno, row, _ in _csv_rows(text, path.name, columns, read):
         if isinstance(row, _Unreadable):

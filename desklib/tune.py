@@ -239,7 +239,7 @@ def certify_threshold(pairs: Sequence[tuple[float, bool, bool]], target: float =
             "precision_lower_bound": None, "start": None, "tested": 0, "start_count": need}
     minimum = max(1, math.ceil(math.log(delta) / math.log(target)))
     if total < minimum:
-        return {**base, "reason": f"only {total} labelled tickets can be auto-routed at all; even with no "
+        return {**base, "reason": f"only {total} labelled ticket{'s' if total != 1 else ''} can be auto-routed at all; even with no "
                                   f"mistake {minimum} are needed to show precision >= {target:g} at "
                                   f"delta {delta:g}"}
     # where to start: decided from how many are auto-routed (confidences), never from the labels
@@ -257,7 +257,7 @@ def certify_threshold(pairs: Sequence[tuple[float, bool, bool]], target: float =
         if not _passes(right, auto, target, delta):
             break
         best = i
-    base.update(start=grid[start], tested=tested)
+    base.update(start=grid[start], tested=tested, start_count=first)    # the count the walk really started at
     if best is None:
         auto, right = counts[start]
         return {**base, "reason": f"the first test fails: at {grid[start]:.2f}, {right} of {auto} auto-routed "
@@ -268,8 +268,12 @@ def certify_threshold(pairs: Sequence[tuple[float, bool, bool]], target: float =
             "precision_lower_bound": precision_lower_bound(right, auto, delta), "reason": None}
 
 
+#: Labelled tickets a threshold must auto-route before its precision is estimated (labelled_needed).
+NEEDED_LEAST = 10
+
+
 def labelled_needed(pairs, target: float, delta: float, grid: Sequence[float] = GRID,
-                    least: int = 10) -> dict | None:
+                    least: int = NEEDED_LEAST) -> dict | None:
     """A rough answer to "how many labelled tickets would certify ``target``?".
 
     At each threshold auto-routing at least ``least`` labelled tickets, the precision is
@@ -453,11 +457,17 @@ def _target_doc(certified: dict, target: float, delta: float, pairs, n: int) -> 
         needed = labelled_needed(pairs, target, delta)
         doc["reason"] = certified["reason"]
         doc["labelled_needed"] = needed and needed["labelled"]
-        doc["labelled_needed_why"] = (
-            f"if the precision estimated at threshold {needed['threshold']:.2f}, "
-            f"{needed['precision_estimate']:.3f}, holds"
-            if needed else "no threshold's estimated precision beats the target: more labels will not "
-                           "certify it, a better model might")
+        most = _counts(pairs, min(GRID))[0]        # labelled tickets auto-routed at the lowest threshold
+        if needed:
+            why = (f"if the precision estimated at threshold {needed['threshold']:.2f}, "
+                   f"{needed['precision_estimate']:.3f}, holds")
+        elif most < NEEDED_LEAST:
+            why = (f"only {most} labelled ticket{'s are' if most != 1 else ' is'} auto-routed at any threshold: "
+                   f"too few to estimate the precision (at least {NEEDED_LEAST} are needed for that), "
+                   "so how many would certify it cannot be said")
+        else:
+            why = "no threshold's estimated precision beats the target: more labels will not certify it, a better model might"
+        doc["labelled_needed_why"] = why
     else:
         doc["coverage"] = certified["auto"] / len(pairs) if pairs else None
     return doc

@@ -86,3 +86,34 @@ def test_hops_beside_the_window_everywhere(storm, capsys):
     with pytest.raises(SystemExit) as refused:
         cli.main(["correlate", str(fixture("alerts.jsonl")), "--hops", "zero"])
     assert refused.value.code == 2 and "--hops: hops 'zero'" in capsys.readouterr().err
+
+
+def _layers(width: int, depth: int) -> dict:
+    """Every service of a layer depends on every one of the next: width ** k routes down."""
+    return {f"l{d}-{i}": [f"l{d + 1}-{j}" for j in range(width)] if d + 1 < depth else []
+            for d in range(depth) for i in range(width)}
+
+
+def test_too_many_paths_is_one_line_not_a_full_memory(tmp_path, capsys):
+    # 12 ** 5 routes from each top service: the table of paths would take gigabytes; it is refused
+    # as soon as it passes aiops' limit, in the API and as one line with exit 2 from the command
+    topology = _layers(12, 7)
+    alerts = [{"id": f"a{i}", "ts": f"2026-03-02T02:00:{i:02d}Z", "service": s, "name": "Down", "severity": "critical"}
+              for i, s in enumerate(["l0-0", "l6-0"])]
+    storm = tmp_path / "storm.jsonl"
+    storm.write_text("".join(json.dumps(a) + "\n" for a in alerts))
+    (tmp_path / "topo.json").write_text(json.dumps(topology))
+    for engine in ("columnar", "reference"):
+        with pytest.raises(ValueError, match=r"^hops 7: more than 200,000 paths .* use fewer hops"):
+            aiops.correlate(load_alerts(storm), topology, hops=7, engine=engine)
+    assert len(aiops.correlate(load_alerts(storm), topology, hops=2).incidents) == 2
+    code = cli.main(["correlate", str(storm), "--topology", str(tmp_path / "topo.json"), "--hops", "7"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.startswith("desk: topo.json: hops 7: more than 200,000 paths") and err.count("\n") == 1
+
+
+def test_a_long_chain_and_huge_hops_need_no_deep_stack():
+    chain = {f"s{i:04d}": [f"s{i + 1:04d}"] for i in range(1500)}
+    paths = aiops.s3_group.silent_paths(chain, "s0000", 10 ** 9)
+    assert len(paths) == 1499 and paths[-1] == ("s1500", tuple(f"s{i:04d}" for i in range(1, 1500)))

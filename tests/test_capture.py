@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gzip
 import http.client
 import io
 import json
@@ -177,6 +178,7 @@ REFUSALS = [
     ("basic auth", None, {"Authorization": "Basic czNjcmV0LXRva2Vu"}, 401, "bearer token"),
     ("over the limit", b"{" + b" " * LIMIT + b"}", {}, 413, f"over the limit of {LIMIT}"),
     ("a bad Content-Length", None, {"Content-Length": "12abc"}, 400, "Content-Length"),
+    ("gzip", gzip.compress(_payload(1)), {"Content-Encoding": "gzip"}, 415, "Content-Encoding 'gzip' is not read"),
 ]
 
 

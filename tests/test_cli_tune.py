@@ -137,3 +137,33 @@ def test_the_readme_sample_is_what_desk_tune_prints():
     code, out, err = desk(["tune", "fixtures/predictions.csv", "--json"])
     assert code == 0, err
     _agrees(sample, json.loads(out), "tune")
+
+
+@pytest.mark.parametrize("truth, message", [
+    ("id,severity\n", "truth.csv: no prediction of p.csv has a label here (0 ids, none matching)"),
+    ("id,severity\n p1 ,SEV2\nzz,SEV1\n", "truth.csv: no prediction of p.csv has a label here (2 ids, none matching: "
+                                         "e.g. ' p1 ' in the truth, 'p1' in p.csv)"),
+])
+def test_a_truth_file_that_labels_nothing_is_named(capsys, tmp_path, truth, message):
+    # the predictions' own column is ignored when --truth is given: the truth file is what failed
+    path, truth_path = tmp_path / "p.csv", tmp_path / "truth.csv"
+    path.write_text("id,severity,confidence,true_severity\np1,SEV2,0.5,SEV2\n")
+    truth_path.write_text(truth)
+    code, out, err = run(capsys, path, "--truth", truth_path)
+    assert (code, out) == (2, "")
+    assert err == f"desk: {message}\n"
+
+
+def test_too_few_labels_is_not_blamed_on_the_model(capsys, tmp_path):
+    few = tmp_path / "few.csv"          # three right answers: too few to estimate, not a bad model
+    few.write_text("id,severity,confidence,true_severity\na,SEV1,0.9,SEV1\nb,SEV2,0.8,SEV2\nc,SEV3,0.7,SEV3\n")
+    target = tune_json(capsys, few)[0]["precision_target"]
+    assert target["threshold"] is None and target["labelled_needed"] is None
+    assert target["reason"].startswith("only 3 labelled tickets can be auto-routed")
+    assert "too few to estimate" in target["labelled_needed_why"]
+    assert "better model" not in target["labelled_needed_why"]
+    wrong = tmp_path / "wrong.csv"      # 200 wrong answers: more labels will not help
+    wrong.write_text("id,severity,confidence,true_severity\n"
+                     + "".join(f"w{i},SEV2,{i / 200:.3f},SEV3\n" for i in range(200)))
+    target = tune_json(capsys, wrong)[0]["precision_target"]
+    assert target["labelled_needed"] is None and "a better model might" in target["labelled_needed_why"]

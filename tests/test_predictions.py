@@ -82,7 +82,8 @@ def test_bad_rows_are_one_line_naming_file_line_record_and_field(tmp_path, row, 
 
 
 @pytest.mark.parametrize("record, message", [
-    ({"id": "p1", "severity": "SEV1", "confidence": "0.9"}, "expected a number in [0, 1], got str"),
+    ({"id": "p1", "severity": "SEV1", "confidence": "0.9"},
+     "field 'confidence': expected a JSON number in [0, 1], got the text '0.9' (write it without quotes)"),
     ({"id": "p1", "severity": "SEV1", "confidence": True}, "expected a number in [0, 1], got true/false"),
     ({"id": "p1", "severity": "SEV1", "confidence": 0.9, "true_severity": "sev9"}, "field 'true_severity': unknown severity 'sev9'"),
     ({"id": "p1", "severity": 1, "confidence": 0.9}, "field 'severity': expected text like 'SEV2', got number 1"),
@@ -172,3 +173,12 @@ def test_the_precision_bounds_plot_is_readable_on_a_projector():
         assert covered_by_legend(ax.figure) == []
     finally:
         plt.close("all")
+
+
+def test_a_decimal_comma_is_refused_with_the_number_it_likely_meant(tmp_path):
+    # a spreadsheet in a German or French locale: ';' between cells, ',' in numbers; never guessed
+    path = write(tmp_path / "p.csv", "id;severity;confidence\np1;SEV2;0,93\n")
+    with pytest.raises(InputError) as err:
+        read_predictions(path)
+    assert str(err.value) == ("p.csv:2: prediction 'p1': field 'confidence': expected a number in [0, 1], "
+                              "got '0,93' (a decimal comma? write 0.93)")

@@ -284,6 +284,15 @@ def test_ticket_truth_rejects_unknown_severity(tmp_path):
         load_ticket_truth(write(tmp_path, "truth.csv", "id,severity\nt1,SEV1\nt2,SEV9\n"))
 
 
+def test_a_truth_file_in_json_lines_is_told_it_must_be_csv(tmp_path):
+    from desklib.records import load_alert_truth
+    with pytest.raises(InputError) as err:
+        load_ticket_truth(write(tmp_path, "truth.jsonl", '{"id": "t1", "severity": "SEV1"}\n'))
+    assert str(err.value) == "truth.jsonl: a truth file is CSV with a header (id,severity), not JSONL"
+    with pytest.raises(InputError, match=r"^truth.json: a truth file is CSV with a header \(id,incident,root_cause\)"):
+        load_alert_truth(write(tmp_path, "truth.json", '[{"id": "a1"}]'))
+
+
 def test_semicolon_and_tab_separated_csv_are_read(tmp_path):
     for sep in (";", "\t"):
         text = sep.join(["id", "created_at", "subject", "body"]) + "\n" + \

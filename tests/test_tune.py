@@ -234,3 +234,19 @@ def test_generator_is_seeded_and_matches_its_model():
     observed = sum(r["severity"] == r["true_severity"] for r in auto) / len(auto)
     assert observed == pytest.approx(predgen.MODEL.precision(0.8), abs=0.01)
     assert len(auto) / len(rows) == pytest.approx(predgen.MODEL.coverage(0.8), abs=0.01)
+
+
+def test_the_method_names_the_count_the_walk_started_at():
+    # 200 labelled, all right: fewer than start_count(0.95, 0.05), so the walk starts where the bare
+    # minimum (59) is auto-routed, and the method must say 59, not the count it could not reach
+    pairs = [(i / 200, True, True) for i in range(200)]
+    certified = tune.certify_threshold(pairs, 0.95, 0.05)
+    assert certified["threshold"] == 0.0 and certified["start_count"] == 59
+    assert tune._counts(pairs, certified["start"])[0] >= 59 > tune._counts(pairs, certified["start"] + 0.01)[0]
+    doc = tune.tune(tune_records(pairs), {f"r{i}": "SEV2" for i in range(200)}, cost_wrong=15, cost_human=5)
+    assert "starting where 59 labelled tickets" in doc["precision_target"]["method"]
+
+
+def tune_records(pairs):
+    from desklib.predictions import prediction
+    return [prediction(f"r{i}", "SEV2", conf) for i, (conf, _, _) in enumerate(pairs)]

@@ -27,6 +27,10 @@ DEPENDS_ON, SAME_SERVICE, DEPENDED_ON, TIME_ONLY, THROUGH_UP, THROUGH_DOWN = ran
 #: How many dependency edges a link may span through services that did not alert; 1 is
 #: the direct rule. See "Silent services" in ``__init__.py``.
 DEFAULT_HOPS = 2
+#: At most this many paths through services between, over a whole topology: the paths grow
+#: about exponentially with ``hops`` (every branch of every route), so a large ``hops`` on a
+#: large topology is refused in one line instead of filling the memory.
+MAX_SILENT_PATHS = 200_000
 
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 

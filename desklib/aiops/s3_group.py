@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Iterable, Mapping, Sequence
 
 from ..records import Alert
-from .basics import (DEFAULT_HOPS, DEFAULT_WINDOW_S, DEPENDED_ON, DEPENDS_ON, SAME_SERVICE, THROUGH_DOWN, THROUGH_UP,
-                     TIME_ONLY, checked_topology, parse_hops, parse_window)
+from .basics import (DEFAULT_HOPS, DEFAULT_WINDOW_S, DEPENDED_ON, DEPENDS_ON, MAX_SILENT_PATHS, SAME_SERVICE,
+                     THROUGH_DOWN, THROUGH_UP, TIME_ONLY, checked_topology, parse_hops, parse_window)
 from .s1_normalize import normalize
 
 
@@ -29,25 +29,34 @@ def neighbours(topology: Mapping[str, Sequence[str]]) -> dict[str, frozenset[str
     return {s: frozenset(n) for s, n in out.items()}
 
 
-def silent_paths(topology: Mapping[str, Sequence[str]], start: str, hops: int) -> list[tuple[str, tuple]]:
+def silent_paths(topology: Mapping[str, Sequence[str]], start: str, hops: int,
+                 limit: int = MAX_SILENT_PATHS) -> list[tuple[str, tuple]]:
     """``(service, services between)`` for every service ``start`` reaches along its
     dependencies in 2 to ``hops`` edges (no service twice) that is not one of its direct
     dependencies: the ones an alert on ``start`` may link to when the services between
-    did not alert. Shortest paths first, then by name."""
+    did not alert. Shortest paths first, then by name. More than ``limit`` paths raise
+    ValueError (:data:`MAX_SILENT_PATHS`: their number grows about exponentially with ``hops``)."""
     direct = set(topology.get(start, ())) | {start}
     found = []
-
-    def walk(path: list[str]) -> None:
+    stack = [[start]]              # depth first, without recursion: a long chain is no deep stack
+    while stack:
+        path = stack.pop()
         for dep in topology.get(path[-1], ()):
             if dep in path:
                 continue
             if len(path) >= 2 and dep not in direct:
                 found.append((dep, tuple(path[1:])))
+                if len(found) > limit:
+                    raise too_many_paths(hops, topology)
             if len(path) < hops:
-                walk(path + [dep])
-
-    walk([start])
+                stack.append(path + [dep])
     return sorted(set(found), key=lambda f: (len(f[1]), f[1], f[0]))
+
+
+def too_many_paths(hops: int, topology: Mapping[str, Sequence[str]]) -> ValueError:
+    return ValueError(f"hops {hops}: more than {MAX_SILENT_PATHS:,} paths through services between on this "
+                      f"topology ({len(topology):,} services); links that long join unrelated outages anyway: "
+                      f"use fewer hops (the default is {DEFAULT_HOPS})")
 
 
 def link_table(topology: Mapping[str, Sequence[str]] | None, services: Iterable[str], hops: int = 1) -> dict:
@@ -58,10 +67,16 @@ def link_table(topology: Mapping[str, Sequence[str]] | None, services: Iterable[
     if topology is None:
         return {None: ((None, TIME_ONLY, ()),)}
     near, services = neighbours(topology), sorted(set(services))
-    up = {s: silent_paths(topology, s, hops) for s in services} if hops > 1 else {}
+    paths, left = {}, MAX_SILENT_PATHS          # one budget for the whole table
+    for s in sorted(set(topology) | set(services)) if hops > 1 else ():
+        paths[s] = silent_paths(topology, s, hops, left)
+        left -= len(paths[s])
+        if left < 0:
+            raise too_many_paths(hops, topology)
+    up = {s: paths[s] for s in services} if hops > 1 else {}
     down = defaultdict(list)
     for s in sorted(topology) if hops > 1 else ():
-        for u, via in silent_paths(topology, s, hops):
+        for u, via in paths[s]:
             down[u].append((s, via))
     table = {}
     for s in services:
