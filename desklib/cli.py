@@ -122,15 +122,17 @@ def _fixture(name: str) -> Path:
         raise InputError(str(exc)) from None
 
 
-def _desk_policies(threshold: float | None):
-    """The keyword rules, the SLA policy and the gate's threshold, each checked."""
+def _desk_policies(threshold: float | None, rules_path: str | None = None):
+    """The keyword rules (``--rules``, e.g. a ``desk fit-rules`` output, or the fixtures'),
+    the SLA policy and the gate's threshold (``--threshold``, else the rules file's ``[gate]``)."""
     from .gate import default_threshold
     from .routing import load_policy
     from .triage import load_rules
-    rules = _policy("triage_rules.toml", load_rules)
+    name = Path(rules_path).name if rules_path else "triage_rules.toml"
+    rules = _policy(name, load_rules, rules_path)
     policy = _policy("sla_policy.toml", load_policy)
     if threshold is None:
-        threshold = _policy("triage_rules.toml", default_threshold)
+        threshold = _policy(name, default_threshold, rules_path)
     return rules, policy, threshold
 
 
@@ -266,9 +268,15 @@ def _threshold(text: str) -> float:
     return value
 
 
+def _rules_option(p) -> None:
+    p.add_argument("--rules", metavar="FILE",
+                   help="keyword rules to triage with, e.g. what desk fit-rules -o wrote "
+                        "(default: fixtures/triage_rules.toml)")
+
+
 def _cmd_triage(args) -> int:
     from .support_desk import triage_and_route, triage_json
-    rules, policy, threshold = _desk_policies(args.threshold)
+    rules, policy, threshold = _desk_policies(args.threshold, args.rules)
     tickets, report = _read("tickets", args.tickets, args, notes_on_stderr=not args.json)
     outcomes = triage_and_route(tickets, rules, policy, threshold)
     if args.json:
@@ -288,7 +296,7 @@ def _cmd_run(args) -> int:
     from .data import DAY_END
     from .records import load_topology
     from .support_desk import day_report, run_day, run_json
-    rules, policy, threshold = _desk_policies(args.threshold)
+    rules, policy, threshold = _desk_policies(args.threshold, args.rules)
     runbooks = _runbooks()
     topology = _policy("topology.json", load_topology, _fixture("topology.json"))
     as_json = getattr(args, "json", False)
@@ -805,12 +813,15 @@ def build_parser() -> argparse.ArgumentParser:
     _rejects_option(p)
     _source_options(p)
     p.add_argument("--threshold", type=_threshold, default=None,
-                   help="confidence gate in [0, 1] (default: [gate] threshold in fixtures/triage_rules.toml)")
+                   help="confidence gate in [0, 1] (default: [gate] threshold in the rules file)")
+    _rules_option(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_cmd_triage)
 
     p = sub.add_parser("run", help="run the lesson's day on the fixtures and print a short report")
-    p.add_argument("--threshold", type=_threshold, default=None, help="confidence gate in [0, 1]")
+    p.add_argument("--threshold", type=_threshold, default=None,
+                   help="confidence gate in [0, 1] (default: [gate] threshold in the rules file)")
+    _rules_option(p)
     p.add_argument("--json", action="store_true",
                    help="machine-readable output: desk triage's keys, the human queue in review order, "
                         "the escalations, and the storm as desk correlate gives it")

@@ -72,6 +72,26 @@ def test_a_fitted_file_triages_like_the_fitted_numbers(tmp_path, capsys):
         assert fitrules.predict(fitrules.rule_counts(t, RULES), SEV, report.params) == (want.severity, want.confidence)
 
 
+def test_desk_triage_and_desk_run_take_the_fitted_file(tmp_path, capsys):
+    """The fitted file is what `desk triage --rules` and `desk run --rules` triage with."""
+    tickets, truth = ticketgen.generate(250, seed=7)
+    tpath, gpath = write_set(tmp_path, tickets, truth)
+    assert run(["fit-rules", tpath, gpath, "-o", tmp_path / "fitted.toml"], capsys)[0] == 0
+    fitted = load_rules(tmp_path / "fitted.toml")
+    code, out, _ = run(["triage", tpath, "--rules", tmp_path / "fitted.toml", "--json"], capsys)
+    assert code == 0
+    got = {t["id"]: (t["severity"], t["confidence"]) for t in json.loads(out)["tickets"]}
+    assert got == {t.id: (triage(t, fitted).severity, triage(t, fitted).confidence) for t in tickets}
+    assert got != {t.id: (triage(t, RULES).severity, triage(t, RULES).confidence) for t in tickets}
+    day_fitted = json.loads(run(["run", "--json", "--rules", tmp_path / "fitted.toml"], capsys)[1])
+    day_shipped = json.loads(run(["run", "--json"], capsys)[1])
+    assert day_fitted["summary"] != day_shipped["summary"]
+    (tmp_path / "broken.toml").write_text("[scoring]\nbase = 2\n")
+    for argv in (["triage", tpath], ["run"]):
+        code, out, err = run([*argv, "--rules", tmp_path / "broken.toml"], capsys)
+        assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("desk: broken.toml: ")
+
+
 # ----------------------------------------------------------------------------- scores
 
 def brute_auroc(pairs):
