@@ -26,8 +26,6 @@ import json
 import os
 import re
 import selectors
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -38,6 +36,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from real_programs import find_program, free_port, unavailable
 
 from desklib import cli, load_alert_truth, load_alerts, replay
 from desklib.alertmap import load_policy
@@ -67,36 +66,16 @@ receivers:
 
 def alertmanager_path() -> tuple[str | None, str]:
     """The Alertmanager binary and where it came from, or (None, why there is none)."""
-    override = os.environ.get("DESK_ALERTMANAGER")
-    if override:
-        if os.path.isfile(override) and os.access(override, os.X_OK):
-            return override, f"DESK_ALERTMANAGER={override}"
-        return None, f"DESK_ALERTMANAGER={override} is not an executable file"
-    if os.access("/usr/bin/prometheus-alertmanager", os.X_OK):
-        return "/usr/bin/prometheus-alertmanager", "Debian's package"
-    for name in ("prometheus-alertmanager", "alertmanager"):
-        found = shutil.which(name)
-        if found:
-            return found, f"{name} on PATH"
-    return None, ("no Alertmanager found (install Debian's prometheus-alertmanager, or set "
-                  "DESK_ALERTMANAGER to an alertmanager binary)")
+    return find_program("DESK_ALERTMANAGER",
+                        ("/usr/bin/prometheus-alertmanager", "prometheus-alertmanager", "alertmanager"),
+                        "no Alertmanager found (install Debian's prometheus-alertmanager)")
 
 
 def _unavailable(reason: str):
-    """Skip with the reason; under CI=true fail instead, since CI installs Alertmanager."""
-    if os.environ.get("CI", "").lower() in ("true", "1"):
-        pytest.fail(f"Alertmanager round trip cannot run: {reason} (CI=true, so this is a failure, "
-                    "not a skip)", pytrace=False)
-    pytest.skip(f"Alertmanager round trip: {reason}")
+    unavailable("Alertmanager round trip", reason)
 
 
 # ----------------------------------------------------------------------------- processes
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _stop(proc: subprocess.Popen) -> None:
     """Stop one process we started, by its id: SIGTERM, then SIGKILL if it does not go."""
@@ -136,7 +115,7 @@ def started_alertmanager(binary: str, folder: Path, webhook: str, token_file: Pa
     """A real Alertmanager on a free loopback port, clustering off; yields its URL."""
     config = folder / "alertmanager.yml"
     config.write_text(CONFIG.format(url=webhook, token=token_file), encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     log = (folder / "alertmanager.log").open("w")
     proc = subprocess.Popen([binary, f"--config.file={config}", f"--storage.path={folder / 'data'}",
                              f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",

@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from real_programs import find_program, free_port, unavailable
 
 import desklib
 from desklib import aiops, aiops_viz, gate, triage, widgets
@@ -60,24 +60,12 @@ T19 = "t19"                              # the fixture ticket whose subject and 
 
 def chromium_path() -> tuple[str | None, str]:
     """The Chromium to drive and where it came from, or (None, why there is none)."""
-    override = os.environ.get("DESK_CHROMIUM")
-    if override:
-        if os.path.isfile(override) and os.access(override, os.X_OK):
-            return override, f"DESK_CHROMIUM={override}"
-        return None, f"DESK_CHROMIUM={override} is not an executable file"
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found, f"{name} on PATH"
-    return None, "no Chromium found (set DESK_CHROMIUM, or put chromium / chromium-browser on PATH)"
+    return find_program("DESK_CHROMIUM", ("chromium", "chromium-browser"),
+                        "no Chromium found (put chromium / chromium-browser on PATH)")
 
 
 def _unavailable(reason: str):
-    """Skip with the reason; under CI=true fail instead, since CI installs what these tests need."""
-    if os.environ.get("CI", "").lower() in ("true", "1"):
-        pytest.fail(f"browser tests cannot run: {reason} (CI=true, so this is a failure, not a skip)",
-                    pytrace=False)
-    pytest.skip(f"browser tests: {reason}")
+    unavailable("browser tests", reason)
 
 
 # ----------------------------------------------------------------------------- what may not appear
@@ -117,12 +105,6 @@ def record_dialogs(page) -> list[str]:
 
 # ----------------------------------------------------------------------------- the server
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _children(pid: int) -> list[int]:
     """Every process below ``pid`` (Linux /proc; elsewhere nothing is found)."""
     parents: dict[int, int] = {}
@@ -157,7 +139,7 @@ class Lab:
         for folder in state.values():
             folder.mkdir()
         env = {**os.environ, **{k: str(v) for k, v in state.items()}, "TZ": "UTC", "PYTHONHASHSEED": "0"}
-        port = _free_port()
+        port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.log = base / "server.log"
         command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",

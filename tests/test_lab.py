@@ -5,7 +5,6 @@ import json
 import re
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from real_programs import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "lesson-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(port: int, path: str, method: str = "GET"):
@@ -64,7 +58,7 @@ def lab(tmp_path_factory):
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     tmp = tmp_path_factory.mktemp("lab")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp / "config"),
            "JUPYTER_DATA_DIR": str(tmp / "data"), "HOME": str(tmp / "home")}
     # A learner's PATH does not hold the project's environment: take it out of the test's too.
