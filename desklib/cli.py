@@ -258,14 +258,20 @@ def _cmd_validate(args) -> int:
 
 # ----------------------------------------------------------------------------- triage, run
 
-def _threshold(text: str) -> float:
+def _checked(text: str, convert, ok, expected: str):
+    """``convert(text)`` if it converts and ``ok`` accepts it (NaN never does); else argparse's
+    one-line usage error: ``"<expected>, got '<text>'"``."""
     try:
-        value = float(text)
+        value = convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"threshold must be a number in [0, 1], got '{text}'") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"threshold must be a number in [0, 1], got '{text}'")
+        value = None
+    if value is None or not ok(value):
+        raise argparse.ArgumentTypeError(f"{expected}, got '{text}'")
     return value
+
+
+def _threshold(text: str) -> float:
+    return _checked(text, float, lambda v: 0.0 <= v <= 1.0, "threshold must be a number in [0, 1]")
 
 
 def _rules_option(p) -> None:
@@ -408,13 +414,7 @@ def _cmd_check(args) -> int:
 # ----------------------------------------------------------------------------- fit-rules
 
 def _folds(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"--folds must be a whole number >= 2, got '{text}'")
-    return value
+    return _checked(text, int, lambda v: v >= 2, "--folds must be a whole number >= 2")
 
 
 def _fit_rules_notes(tickets, truth: dict, tickets_name: str, truth_name: str) -> list[str]:
@@ -490,19 +490,12 @@ def _cmd_fit_rules(args) -> int:
 # ----------------------------------------------------------------------------- capture, replay
 
 def _positive_int(text: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got '{text}'")
-    return int(text)
+    return _checked(text, int, lambda v: v >= 1, "expected a whole number of 1 or more")
 
 
 def _speed(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"speed must be a number more than 0 (60: an hour in a minute), got '{text}'")
-    return value
+    return _checked(text, float, lambda v: 0 < v < float("inf"),
+                    "speed must be a number more than 0 (60: an hour in a minute)")
 
 
 def _live(line: str) -> None:
@@ -611,33 +604,21 @@ def _add_capture_commands(sub) -> None:
     p.add_argument("--token-file", metavar="FILE", help="send 'Authorization: Bearer <the token in FILE>'")
     _service_label_option(p)
     p.set_defaults(func=_cmd_replay, rejects=None)
+
+
 # ----------------------------------------------------------------------------- tune
 
 def _unit_open(text: str) -> float:
     """A number strictly between 0 and 1 (a precision target, a risk δ)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0.0 < value < 1.0:           # NaN fails too
-        raise argparse.ArgumentTypeError(f"expected a number strictly between 0 and 1, got '{text}'")
-    return value
+    return _checked(text, float, lambda v: 0.0 < v < 1.0, "expected a number strictly between 0 and 1")
 
 
 def _cost(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0.0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0 (agent-minutes), got '{text}'")
-    return value
+    return _checked(text, float, lambda v: 0.0 <= v < float("inf"), "expected a finite number >= 0 (agent-minutes)")
 
 
 def _seed(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got '{text}'")
-    return int(text)
+    return _checked(text, int, lambda v: v >= 0, "expected a whole number >= 0")
 
 
 def _pct(x) -> str:
