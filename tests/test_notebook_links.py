@@ -54,22 +54,17 @@ def test_the_extractor_finds_file_links_and_skips_the_rest():
     assert relative_links(text) == ["../desklib/aiops/s3_group.py", "../desklib/x.py", "img.png", "../README.md"]
 
 
-def test_a_broken_link_is_reported(tmp_path):
+@pytest.mark.parametrize("markdown, reported", [
+    ("see [the stage](../desklib/aiops/s9_missing.py)", "../desklib/aiops/s9_missing.py"),
+    ("| correlation | `desklib/aiops_old.py` | `fixtures/topology.json` |", "`desklib/aiops_old.py`"),
+], ids=["a broken link", "a missing project path in code style"])
+def test_a_broken_reference_is_reported(tmp_path, markdown, reported):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("see [the stage](../desklib/aiops/s9_missing.py)")]
+    nb.cells = [nbformat.v4.new_markdown_cell(markdown)]
     (tmp_path / "notebooks").mkdir()
     path = tmp_path / "notebooks" / "99_x.ipynb"
     nbformat.write(nb, path)
-    assert broken_links(path) == ["notebooks/99_x.ipynb cell 0 (" + nb.cells[0].id + "): ../desklib/aiops/s9_missing.py"]
-
-
-def test_a_missing_project_path_in_code_style_is_reported(tmp_path):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("| correlation | `desklib/aiops_old.py` | `fixtures/topology.json` |")]
-    (tmp_path / "notebooks").mkdir()
-    path = tmp_path / "notebooks" / "99_x.ipynb"
-    nbformat.write(nb, path)
-    assert broken_links(path) == ["notebooks/99_x.ipynb cell 0 (" + nb.cells[0].id + "): `desklib/aiops_old.py`"]
+    assert broken_links(path) == [f"notebooks/99_x.ipynb cell 0 ({nb.cells[0].id}): {reported}"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
