@@ -43,6 +43,7 @@ from matplotlib.transforms import ScaledTranslation
 from PIL import Image
 
 from . import aiops
+from .aiops.evaluation import _score, _truth_codes
 from .records import Alert, Ticket
 
 __all__ = ["plot_storm", "plot_window_sweep", "plot_topology", "window_view", "view_html", "TABLE_ROWS",
@@ -581,7 +582,7 @@ class WindowExplorer(widgets.VBox):
         self.alerts, self.topology, self.truth = list(alerts), topology, truth
         self.prepared = aiops.prepare(self.alerts)
         self._by_id = {a.id: a for a in self.prepared.alerts}
-        self._truth = aiops._truth_codes(truth, self.prepared.ids) if truth is not None else None
+        self._truth = _truth_codes(truth, self.prepared.ids) if truth is not None else None
         self._runbooks = aiops.load_runbooks()
         self.slider = widgets.IntSlider(value=aiops.parse_window(window_s), min=WINDOW_MIN_S, max=WINDOW_MAX_S,
                                         step=WINDOW_STEP_S, description="window (s)",
@@ -631,7 +632,7 @@ class WindowExplorer(widgets.VBox):
         window, use_topology, hops = self.slider.value, self.toggle.value, self.hops.value
         corr = aiops.correlate(self.prepared, self.topology if use_topology else None, window,
                                runbooks=self._runbooks, hops=hops)
-        evaluation = aiops._score(corr, self._truth) if self._truth is not None else None
+        evaluation = _score(corr, self._truth) if self._truth is not None else None
         self.view = {"window_s": window, "hops": hops, "use_topology": bool(use_topology), "correlation": corr,
                      "evaluation": evaluation, "incidents": None}
         self.summary.value = view_html(self.view, alerts_by_id=self._by_id)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .records import (InputError, LoadReport, _Unknown, _Where, _check_on_error, _clip, _csv_rows,
+from .records import (LoadReport, _Unknown, _Where, _check_on_error, _clip, _csv_rows,
                       _json_rows, _jsonl_rows, _kind, _parse, _record_id, _source, load_ticket_truth)
 from .triage import SEVERITIES, Triage
 

@@ -15,7 +15,7 @@ import pytest
 from desklib import cli
 from desklib.data import DAY_END, LESSON_NOW, fixture
 from desklib.records import Ticket, load_tickets
-from desklib.review import queue_key, review_clock, review_frame, review_queue, suggested_severity
+from desklib.review import queue_key, review_clock, review_frame, suggested_severity
 from desklib.routing import load_policy
 from desklib.support_desk import run_day, triage_and_route, triage_json
 from desklib.triage import Triage, load_rules, triage

@@ -81,8 +81,7 @@ from __future__ import annotations
 
 from .basics import DEFAULT_HOPS, DEFAULT_SWEEP, DEFAULT_WINDOW_S, SEVERITIES, parse_hops, parse_window
 from .engine import PreparedAlerts, from_frame, prepare
-from .evaluation import (_score, _truth_codes, alerts_frame, baselines, evaluate, incidents_frame,
-                         window_sweep)
+from .evaluation import alerts_frame, baselines, evaluate, incidents_frame, window_sweep
 from .handoff import Correlation, Incident, Incidents, Runbooks, hand_off, load_runbooks, to_json
 from .pipeline import ENGINES, correlate
 from .s1_normalize import normalize
